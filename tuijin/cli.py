@@ -1,0 +1,45 @@
+"""The ``tuijin`` console script: Django's management commands with the settings preset."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PROJECT_COMMANDS = {
+    "demo": "创建数据库、首次灌入演示县数据，在 127.0.0.1:8000 提供服务并打印演示账号",
+    "serve": "生产服务（gunicorn + WhiteNoise，附带后台任务进程）",
+    "import-directory": "导入县通讯录 Excel（单位、人员、角色），全部成功或全部不导入",
+    "workdays": "工作日计算：add DATE N 求期限；count FROM TO 数工作日",
+    "verify-audit": "校验审计日志哈希链",
+}
+
+
+def _help() -> str:
+    lines = ["用法: tuijin <命令> [选项]", "", "推进（Tuijin）命令:"]
+    width = max(len(name) for name in PROJECT_COMMANDS)
+    for name, text in PROJECT_COMMANDS.items():
+        lines.append(f"  {name.ljust(width)}  {text}")
+    lines += [
+        "",
+        "Django 管理命令（migrate、createsuperuser、shell 等）同样可用：tuijin help --commands",
+        "每个命令的选项：tuijin <命令> --help",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuijin.settings")
+    if len(argv) < 2 or argv[1] in {"-h", "--help"}:
+        print(_help())
+        return
+    # Project commands are spelled with hyphens on the command line, underscores in Python.
+    if argv[1] in PROJECT_COMMANDS:
+        argv[1] = argv[1].replace("-", "_")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Accounts and roles: groups with their permissions, and a person's account in step with
+their directory roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from .models import AuditChainHead, Person, User
+from .roles import DIRECTORY_TO_ACCESS, Role
+
+_READ_DIRECTORY = [
+    "view_region",
+    "view_unit",
+    "view_person",
+    "view_personrole",
+    "view_workdayoverride",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.PRINCIPAL: _READ_DIRECTORY,
+    Role.LEADER: _READ_DIRECTORY,
+    Role.SUPERVISION: [*_READ_DIRECTORY, "view_logentry"],
+    Role.PROJECT_OFFICE: _READ_DIRECTORY,
+    Role.UNIT_STAFF: ["view_unit", "view_person", "change_person"],
+    Role.ENTERPRISE: [],
+    Role.BANK: [],
+}
+
+
+def ensure_roles() -> None:
+    """Create each role's group with its permissions; safe to run after every migrate."""
+    core_perms = Permission.objects.filter(content_type__app_label__in=["core", "auditlog"])
+    by_codename = {p.codename: p for p in core_perms}
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        if role == Role.ADMIN:
+            group.permissions.set(core_perms)
+        else:
+            group.permissions.set(
+                [by_codename[c] for c in ROLE_PERMISSIONS[role] if c in by_codename]
+            )
+    AuditChainHead.objects.get_or_create(pk=1)
+
+
+def access_roles_of(person: Person) -> set[str]:
+    return {DIRECTORY_TO_ACCESS[r.role].value for r in person.roles.all()}
+
+
+@transaction.atomic
+def sync_account(person: Person) -> None:
+    """Give the person's account exactly the groups their directory roles call for."""
+    user = person.user
+    if user is None:
+        return
+    wanted = access_roles_of(person)
+    keep = {g.name for g in user.groups.all()} - {r.value for r in DIRECTORY_TO_ACCESS.values()}
+    user.groups.set(Group.objects.filter(name__in=wanted | keep))
+    if user.region_id != person.region_id or user.display_name != person.name:
+        user.region_id, user.display_name = person.region_id, person.name
+        user.save(update_fields=["region", "display_name"])
+
+
+@transaction.atomic
+def create_account(person: Person, username: str, password: str) -> User:
+    """Open a sign-in account for a directory person (or reset its password)."""
+    user = person.user or User(username=username)
+    user.set_password(password)
+    user.region_id, user.display_name = person.region_id, person.name
+    user.save()
+    if person.user_id != user.pk:
+        person.user = user
+        person.save(update_fields=["user"])
+    sync_account(person)
+    return user

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Units, people, roles, scoping, the working-day calendar and the audit trail."""
+
+    name = "tuijin.core"
+    label = "core"
+    verbose_name = "基础"
+
+    def ready(self) -> None:
+        from . import audit, signals  # noqa: F401  (registers models and receivers)

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from tuijin.core.audit import verify_chain
+
+
+class Command(BaseCommand):
+    help = "校验审计日志哈希链：完整则打印 OK 与记录数，否则指出第一条断开的记录并以非零状态退出"
+
+    def handle(self, *args, **options):
+        verdict = verify_chain()
+        if not verdict.ok:
+            where = f"审计记录 #{verdict.broken_entry_id}" if verdict.broken_entry_id else "链尾"
+            raise CommandError(
+                f"审计链断开：{where}，{verdict.reason}（此前 {verdict.count} 条完好）"
+            )
+        self.stdout.write(f"OK {verdict.count} 条审计记录，哈希链完整")

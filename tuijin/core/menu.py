@@ -1,0 +1,60 @@
+"""The menu: each module declares its entries and which roles see them.
+
+A module plugs in by appending ``MenuEntry`` items to ``MENU`` from its ``apps.ready``;
+entries with ``roles=None`` are for every signed-in official of the county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .roles import GOVERNMENT, Role
+from .scoping import Scope
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    icon: str
+    roles: tuple[str, ...] | None
+    section: str = "工作台"
+
+
+MENU: list[MenuEntry] = [
+    MenuEntry("首页", "home", "house", None),
+    MenuEntry("单位通讯录", "directory:unit-list", "building", GOVERNMENT, "通讯录"),
+    MenuEntry("人员查询", "directory:person-list", "person-lines-fill", GOVERNMENT, "通讯录"),
+    MenuEntry("通讯录导入", "directory:import", "upload", (), "系统管理"),
+    MenuEntry("审计日志", "audit:list", "journal-check", (Role.SUPERVISION,), "系统管理"),
+    MenuEntry("工作日历", "calendar", "calendar-week", GOVERNMENT, "系统管理"),
+    MenuEntry("接口文档", "api-docs", "code-square", GOVERNMENT, "系统管理"),
+    MenuEntry("后台管理", "admin:index", "gear", (), "系统管理"),
+]
+
+
+def allowed(entry: MenuEntry, scope: Scope) -> bool:
+    """Administrators see every entry; others by role (``()`` means administrators only)."""
+    if entry.roles is None or scope.is_admin:
+        return True
+    return bool(scope.roles.intersection(entry.roles))
+
+
+def menu_for(request: HttpRequest, scope: Scope) -> list[dict]:
+    sections: dict[str, list[dict]] = {}
+    for entry in MENU:
+        if not allowed(entry, scope):
+            continue
+        url = reverse(entry.url_name)
+        active = request.path == url or (url != "/" and request.path.startswith(url))
+        sections.setdefault(entry.section, []).append(
+            {"label": entry.label, "url": url, "icon": entry.icon, "active": active}
+        )
+    return [{"title": title, "entries": items} for title, items in sections.items()]
+
+
+def entry_for(url_name: str) -> MenuEntry:
+    return next(e for e in MENU if e.url_name == url_name)

@@ -1,0 +1,39 @@
+"""Receivers that put sign-in events in the security log."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from . import security
+from .models import SecurityEvent
+
+
+@receiver(user_logged_in, dispatch_uid="tuijin_login")
+def on_login(sender, request, user, **kwargs):
+    security.record(SecurityEvent.Kind.LOGIN, request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="tuijin_logout")
+def on_logout(sender, request, user, **kwargs):
+    security.record(SecurityEvent.Kind.LOGOUT, request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="tuijin_login_failed")
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    security.record(
+        SecurityEvent.Kind.LOGIN_FAILED, request, username=str(credentials.get("username", ""))
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="tuijin_locked_out")
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    security.record(SecurityEvent.Kind.LOCKED_OUT, request, username=str(username or ""))
+
+
+@receiver(post_migrate, dispatch_uid="tuijin_roles")
+def on_post_migrate(sender, **kwargs):
+    if sender.label == "core":
+        from .accounts import ensure_roles
+
+        ensure_roles()

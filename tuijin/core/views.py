@@ -1,0 +1,276 @@
+"""Pages of the shell: home, directory, audit trail, calendar, and the error pages.
+
+Views stay thin: they read through ``visible_to`` / ``get_visible_or_404`` and call services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import security, workdays
+from .directory_import import DirectoryImportError, import_directory
+from .forms import (
+    DirectoryUploadForm,
+    PersonFilterForm,
+    PersonForm,
+    UnitFilterForm,
+    WorkdayCountForm,
+    WorkdayForm,
+)
+from .models import Person, SecurityEvent, Unit, WorkdayOverride
+from .permissions import role_required
+from .roles import GOVERNMENT, Role
+from .scoping import CHANGE, get_visible_or_404, scope_of
+
+PAGE_SIZE = 30
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+@role_required(None)
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    units = Unit.objects.visible_to(request.user)
+    by_kind = dict(units.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    today = dt.date.today()
+    notice_years = []
+    if scope.has(Role.ADMIN, Role.PROJECT_OFFICE):
+        notice_years = workdays.years_needing_notice([today.year, today.year + 1])
+    context = {
+        "unit_counts": [(label, by_kind.get(kind, 0)) for kind, label in Unit.Kind.choices],
+        "people_count": Person.objects.visible_to(request.user).count(),
+        "notice_years": notice_years,
+        "person": getattr(request.user, "person", None) if scope.person_id else None,
+    }
+    return render(request, "core/home.html", context)
+
+
+# --- Directory ----------------------------------------------------------------------------
+
+
+@role_required(GOVERNMENT)
+def unit_list(request: HttpRequest) -> HttpResponse:
+    form = UnitFilterForm(request.GET or None)
+    units = Unit.objects.visible_to(request.user).annotate(people_count=Count("people"))
+    units = units.order_by("order", "id")
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            q = form.cleaned_data["q"].strip()
+            units = units.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+        if form.cleaned_data["kind"]:
+            units = units.filter(kind=form.cleaned_data["kind"])
+    context = {"form": form, "page": _page(request, units)}
+    template = "core/unit_list.html#results" if _is_htmx(request) else "core/unit_list.html"
+    return render(request, template, context)
+
+
+@role_required(GOVERNMENT)
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_visible_or_404(Unit.objects.select_related("region"), request.user, pk=pk)
+    people = Person.objects.visible_to(request.user).filter(unit=unit).prefetch_related("roles")
+    history = LogEntry.objects.get_for_object(unit).select_related("actor")[:50]
+    return render(
+        request, "core/unit_detail.html", {"unit": unit, "people": people, "history": history}
+    )
+
+
+@role_required(GOVERNMENT)
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = PersonFilterForm(request.GET or None)
+    people = Person.objects.visible_to(request.user).select_related("unit")
+    people = people.prefetch_related("roles")
+    if form.is_valid():
+        people = people.search(form.cleaned_data["q"])
+        if form.cleaned_data["unit"]:
+            people = people.filter(unit_id=form.cleaned_data["unit"])
+    context = {
+        "form": form,
+        "page": _page(request, people),
+        "units": Unit.objects.visible_to(request.user).only("id", "name"),
+    }
+    template = "core/person_list.html#results" if _is_htmx(request) else "core/person_list.html"
+    return render(request, template, context)
+
+
+@role_required(GOVERNMENT)
+@require_http_methods(["GET", "POST"])
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(
+        Person.objects.select_related("unit", "region"), request.user, pk=pk
+    )
+    can_change = Person.objects.visible_to(request.user, CHANGE).filter(pk=pk).exists()
+    form = PersonForm(instance=person) if can_change else None
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("您只能修改本单位人员的信息")
+        form = PersonForm(request.POST, instance=person)
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"已保存 {person.name} 的信息")
+            return redirect("directory:person-detail", pk=pk)
+    history = LogEntry.objects.get_for_object(person).select_related("actor")[:50]
+    return render(
+        request,
+        "core/person_detail.html",
+        {"person": person, "form": form, "history": history},
+    )
+
+
+def _import_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@role_required(())
+@require_http_methods(["GET", "POST"])
+def directory_import(request: HttpRequest) -> HttpResponse:
+    """Upload, preview (a dry run), then confirm: the same service does both."""
+    form = DirectoryUploadForm()
+    context: dict = {"form": form}
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        token = request.session.pop("directory_import", None)
+        path = _import_dir() / f"{token}.xlsx" if token else None
+        if path is None or not path.exists():
+            messages.error(request, "预览已失效，请重新上传文件")
+            return redirect("directory:import")
+        try:
+            report = import_directory(path)
+        except DirectoryImportError as exc:
+            context["errors"] = exc.errors
+        else:
+            messages.success(request, "通讯录已导入：" + "；".join(report.summary_lines()))
+            return redirect("directory:unit-list")
+        finally:
+            path.unlink(missing_ok=True)
+    elif request.method == "POST":
+        form = DirectoryUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > settings.TUIJIN_MAX_IMPORT_BYTES:
+                form.add_error("file", "文件过大，请拆分后再导入")
+            else:
+                token = uuid.uuid4().hex
+                path = _import_dir() / f"{token}.xlsx"
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    report = import_directory(path, dry_run=True)
+                except DirectoryImportError as exc:
+                    path.unlink(missing_ok=True)
+                    context["errors"] = exc.errors
+                else:
+                    request.session["directory_import"] = token
+                    context["report"] = report
+    return render(request, "core/directory_import.html", context)
+
+
+# --- Audit trail --------------------------------------------------------------------------
+
+AUDITED_MODELS = ("region", "unit", "person", "personrole", "workdayoverride", "user")
+
+
+@role_required((Role.SUPERVISION,))
+def audit_list(request: HttpRequest) -> HttpResponse:
+    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    types = ContentType.objects.filter(app_label="core", model__in=AUDITED_MODELS)
+    actor, model = request.GET.get("actor", "").strip(), request.GET.get("model", "")
+    since, until = request.GET.get("since", ""), request.GET.get("until", "")
+    if actor:
+        entries = entries.filter(
+            Q(actor__username__icontains=actor[:50]) | Q(actor__display_name__icontains=actor[:50])
+        )
+    if model.isdigit():
+        entries = entries.filter(content_type_id=int(model))
+    for value, lookup in ((since, "timestamp__date__gte"), (until, "timestamp__date__lte")):
+        try:
+            entries = entries.filter(**{lookup: dt.date.fromisoformat(value)}) if value else entries
+        except ValueError:
+            messages.error(request, f"日期格式不正确：{value[:20]}，应为 YYYY-MM-DD")
+    context = {
+        "page": _page(request, entries),
+        "types": types,
+        "filters": {"actor": actor, "model": model, "since": since, "until": until},
+    }
+    return render(request, "core/audit_list.html", context)
+
+
+# --- Calendar -----------------------------------------------------------------------------
+
+
+@role_required(GOVERNMENT)
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    add_form = WorkdayForm(request.GET if "days" in request.GET else None)
+    count_form = WorkdayCountForm(request.GET if "end" in request.GET else None)
+    result = None
+    if add_form.is_bound and add_form.is_valid():
+        res = workdays.add_workdays(add_form.cleaned_data["start"], add_form.cleaned_data["days"])
+        result = {
+            "kind": "add",
+            "value": res.value,
+            "provisional": res.provisional_years,
+            **add_form.cleaned_data,
+        }
+    elif count_form.is_bound and count_form.is_valid():
+        data = count_form.cleaned_data
+        res = workdays.count_workdays(data["start"], data["end"])
+        result = {"kind": "count", "value": res.value, "provisional": res.provisional_years, **data}
+    today = dt.date.today()
+    context = {
+        "add_form": add_form,
+        "count_form": count_form,
+        "result": result,
+        "form_errors": [
+            e
+            for f in (add_form, count_form)
+            if f.is_bound
+            for errs in f.errors.values()
+            for e in errs
+        ],
+        "overrides": WorkdayOverride.objects.filter(date__year__gte=today.year - 1),
+        "notice_years": workdays.years_needing_notice([today.year, today.year + 1]),
+    }
+    if _is_htmx(request):
+        return render(request, "core/calendar.html#result", context)
+    return render(request, "core/calendar.html", context)
+
+
+# --- Error pages --------------------------------------------------------------------------
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    security.record(SecurityEvent.Kind.DENIED, request, user=getattr(request, "user", None))
+    reason = str(exception) if exception and str(exception) else "您没有权限访问此页面"
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
