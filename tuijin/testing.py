@@ -94,7 +94,10 @@ def build_county(code: str = "339901", name: str = "清溪县", prefix: str = ""
         role: create_account(person, f"{prefix}{role}", PASSWORD) for role, person in people.items()
     }
     for role in (Role.ENTERPRISE, Role.BANK, Role.ADMIN):
-        user = User.objects.create(username=f"{prefix}{role}", region=region)
+        is_admin = role == Role.ADMIN
+        user = User.objects.create(
+            username=f"{prefix}{role}", region=region, is_staff=is_admin, is_superuser=is_admin
+        )
         user.set_password(PASSWORD)
         user.save()
         user.groups.add(Group.objects.get(name=role.value))

@@ -617,7 +617,9 @@ class _Plan:
             for role in step.roles_add:
                 PersonRole(person=person, role=role).save()
             if step.fields and person.user_id:
-                sync_account(person)  # the account's groups follow the directory roles
+                # The account's groups follow the roles; fetched again, as the roles
+                # prefetched for matching are stale now.
+                sync_account(Person.objects.select_related("user").get(pk=person.pk))
 
 
 def _plan(

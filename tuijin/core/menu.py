@@ -22,6 +22,7 @@ class MenuEntry:
     icon: str
     roles: tuple[str, ...] | None
     section: str = "工作台"
+    staff_only: bool = False  # Django admin also wants ``is_staff``
 
 
 MENU: list[MenuEntry] = [
@@ -32,7 +33,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("审计日志", "audit:list", "journal-check", (Role.SUPERVISION,), "系统管理"),
     MenuEntry("工作日历", "calendar", "calendar-week", GOVERNMENT, "系统管理"),
     MenuEntry("接口文档", "api-docs", "code-square", GOVERNMENT, "系统管理"),
-    MenuEntry("后台管理", "admin:index", "gear", (), "系统管理"),
+    MenuEntry("后台管理", "admin:index", "gear", (), "系统管理", staff_only=True),
 ]
 
 
@@ -46,7 +47,7 @@ def allowed(entry: MenuEntry, scope: Scope) -> bool:
 def menu_for(request: HttpRequest, scope: Scope) -> list[dict]:
     sections: dict[str, list[dict]] = {}
     for entry in MENU:
-        if not allowed(entry, scope):
+        if not allowed(entry, scope) or (entry.staff_only and not request.user.is_staff):
             continue
         url = reverse(entry.url_name)
         active = request.path == url or (url != "/" and request.path.startswith(url))
