@@ -207,3 +207,65 @@ class TestDirectoryApi:
         assert [p["name"] for p in by_unit["results"]] == [county.people[Role.UNIT_STAFF].name]
         assert [p["name"] for p in by_role["results"]] == [county.people[Role.LEADER].name]
         assert Person.objects.count() == 6
+
+
+def _workbook(people_rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    regions = book.active
+    regions.title = "地区"
+    regions.append(["名称", "行政区划代码", "级别", "上级名称"])
+    regions.append(["清溪县", "339901", "县", None])
+    units = book.create_sheet("单位")
+    units.append(["序号", "单位名称", "单位简称", "单位类型"])
+    units.append([1, "城关镇", "城关镇", "乡镇"])
+    people = book.create_sheet("人员")
+    people.append(["序号", "姓名", "所在单位", "职务", "手机号码", "角色"])
+    for row in people_rows:
+        people.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+class TestImportPage:
+    def upload(self, client, content: bytes, name="通讯录.xlsx"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return client.post(
+            reverse("directory:import"),
+            {"action": "preview", "file": SimpleUploadedFile(name, content)},
+        )
+
+    def test_preview_then_confirm_imports(self, county, client_for):
+        client = client_for(county.users[Role.ADMIN])
+        content = _workbook([[1, "新同志", "城关镇", "副镇长", "13512345678", "单位负责人"]])
+        preview = self.upload(client, content)
+        assert "预览（尚未写入）" in preview.content.decode()
+        assert not Person.objects.filter(name="新同志").exists()
+        done = client.post(reverse("directory:import"), {"action": "confirm"})
+        assert done.status_code == 302
+        assert Person.objects.get(name="新同志").unit == county.township
+
+    def test_bad_file_lists_rows_and_changes_nothing(self, county, client_for):
+        client = client_for(county.users[Role.ADMIN])
+        before = Person.objects.count()
+        content = _workbook([[1, "新同志", "城关镇", "副镇长", "1351234", "单位负责人"]])
+        page = self.upload(client, content).content.decode()
+        assert "第 2 行" in page and "手机号码" in page
+        assert client.post(reverse("directory:import"), {"action": "confirm"}).status_code == 302
+        assert Person.objects.count() == before
+
+    def test_not_an_excel_file(self, county, client_for):
+        client = client_for(county.users[Role.ADMIN])
+        page = self.upload(client, b"just text", name="x.xlsx").content.decode()
+        assert "不是有效的 Excel" in page
+
+    @pytest.mark.parametrize("role", [Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.UNIT_STAFF])
+    def test_only_the_administrator_may_import(self, county, client_for, role):
+        response = self.upload(client_for(county.users[role]), _workbook([]))
+        assert response.status_code == 403
