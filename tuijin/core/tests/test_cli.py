@@ -77,3 +77,48 @@ class TestDemoCounty:
         counts = (Unit.objects.count(), Person.objects.count(), User.objects.count())
         assert seed_demo() is False
         assert (Unit.objects.count(), Person.objects.count(), User.objects.count()) == counts
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_answers_with_gunicorn_whitenoise_and_the_worker(tmp_path):
+    import time
+    import urllib.request
+
+    assert run_tuijin("migrate", "-v", "0", data_dir=tmp_path).returncode == 0
+    port = _free_port()
+    env = {**os.environ, "TUIJIN_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tuijin.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("serve did not answer")
+        assert "登录" in page.decode()
+        css = urllib.request.urlopen(base + "/static/vendor/bootstrap/bootstrap.min.css")
+        assert css.headers["Content-Type"].startswith("text/css")
+        time.sleep(2)  # the task worker starts beside gunicorn; let it announce itself
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "Listening at: http://127.0.0.1" in output  # gunicorn
+    assert "queues=default" in output  # django-tasks-db's db_worker
