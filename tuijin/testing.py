@@ -40,6 +40,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     region = factory.LazyAttribute(lambda p: p.unit.region if p.unit else RegionFactory())
     unit = factory.SubFactory(UnitFactory)
