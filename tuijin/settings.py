@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "tuijin.core",
+    "tuijin.projects",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,57 @@
+"""The project list's filters, shared by the page, its Excel export and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from tuijin.core.models import Person, Unit
+
+from .models import Category, Level, Light, Project, Stage
+
+SORTS = {
+    "name": "name",
+    "-investment": "-total_investment",
+    "investment": "total_investment",
+    "light": "-light_rank",
+    "-updated": "-updated_at",
+}
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="搜索")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="阶段", empty_label="全部阶段")
+    light = django_filters.ChoiceFilter(choices=Light.choices, label="灯", empty_label="全部灯色")
+    level = django_filters.ChoiceFilter(choices=Level.choices, label="级别", empty_label="全部级别")
+    category = django_filters.ChoiceFilter(choices=Category.choices, label="类别",
+                                           empty_label="全部类别")
+    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="by_unit",
+                                            label="单位", empty_label="全部单位")
+    contact_leader = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.filter(unit__isnull=True), label="联系县领导",
+        empty_label="全部县领导",
+    )
+    is_major = django_filters.BooleanFilter(label="重大项目")
+    year = django_filters.NumberFilter(method="by_year", label="年度")
+
+    class Meta:
+        model = Project
+        fields = ["q", "stage", "light", "level", "category", "unit", "contact_leader",
+                  "is_major", "year"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:50]
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__iexact=value)
+                               | Q(investor_name__icontains=value))
+
+    def by_unit(self, queryset, name, unit):
+        return queryset.filter(Q(lead_department=unit) | Q(host_unit=unit))
+
+    def by_year(self, queryset, name, year):
+        """Projects under construction in ``year``: started by then, not finished before."""
+        return queryset.filter(
+            Q(start_year__lte=year) | Q(start_year__isnull=True),
+            Q(end_year__gte=year) | Q(end_year__isnull=True),
+        )
