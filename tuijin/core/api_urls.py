@@ -8,3 +8,16 @@ router.register("units", UnitViewSet, basename="unit")
 router.register("people", PersonViewSet, basename="person")
 
 urlpatterns = router.urls
+
+from tuijin.projects.api import (  # noqa: E402  (modules register their endpoints here)
+    MilestoneViewSet,
+    ProblemViewSet,
+    ProjectViewSet,
+    ReportViewSet,
+)
+
+router.register("projects", ProjectViewSet, basename="project")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("reports", ReportViewSet, basename="report")
+router.register("problems", ProblemViewSet, basename="problem")
+urlpatterns = router.urls

@@ -82,6 +82,10 @@ GIVEN = (
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建国文红梅琳晨宇浩然思雨欣怡俊峰志"
 )
 
+# Modules add their part of the demo county here from their ``apps.ready``: each is called
+# once, after the directory and accounts exist, with the region and a random generator.
+SEEDERS: list = []
+
 # username, access role, how to find the person (unit name, directory role) or None
 ACCOUNTS = [
     ("admin", Role.ADMIN, None),
@@ -191,6 +195,8 @@ def seed_demo(seed: int = 20260501) -> bool:
         order += 1
         _person(region, units[unit_name], title, [role], names, order)
     _create_accounts(region)
+    for seeder in SEEDERS:
+        seeder(region, random.Random(seed))
     return True
 
 

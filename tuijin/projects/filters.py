@@ -23,12 +23,15 @@ class ProjectFilterSet(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label="阶段", empty_label="全部阶段")
     light = django_filters.ChoiceFilter(choices=Light.choices, label="灯", empty_label="全部灯色")
     level = django_filters.ChoiceFilter(choices=Level.choices, label="级别", empty_label="全部级别")
-    category = django_filters.ChoiceFilter(choices=Category.choices, label="类别",
-                                           empty_label="全部类别")
-    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="by_unit",
-                                            label="单位", empty_label="全部单位")
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices, label="类别", empty_label="全部类别"
+    )
+    unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.all(), method="by_unit", label="单位", empty_label="全部单位"
+    )
     contact_leader = django_filters.ModelChoiceFilter(
-        queryset=Person.objects.filter(unit__isnull=True), label="联系县领导",
+        queryset=Person.objects.filter(unit__isnull=True),
+        label="联系县领导",
         empty_label="全部县领导",
     )
     is_major = django_filters.BooleanFilter(label="重大项目")
@@ -36,15 +39,25 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Project
-        fields = ["q", "stage", "light", "level", "category", "unit", "contact_leader",
-                  "is_major", "year"]
+        fields = [
+            "q",
+            "stage",
+            "light",
+            "level",
+            "category",
+            "unit",
+            "contact_leader",
+            "is_major",
+            "year",
+        ]
 
     def search(self, queryset, name, value):
         value = value.strip()[:50]
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(code__iexact=value)
-                               | Q(investor_name__icontains=value))
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__iexact=value) | Q(investor_name__icontains=value)
+        )
 
     def by_unit(self, queryset, name, unit):
         return queryset.filter(Q(lead_department=unit) | Q(host_unit=unit))

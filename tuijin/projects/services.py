@@ -463,3 +463,29 @@ def problems_due_soon(queryset, today: dt.date | None = None):
 
 def is_week_kind(project: Project) -> bool:
     return report_period_kind(project) == PeriodKind.WEEK
+
+
+def report_file(
+    project: Project,
+    period: dt.date,
+    *,
+    acting_user: User,
+    photos=(),
+    today: dt.date | None = None,
+    **fields,
+) -> ProgressReport:
+    """A report with its photos: a photo that is refused leaves no report behind."""
+    from .photos import attach_photos
+
+    with transaction.atomic():
+        report = report_submit(project, period, acting_user=acting_user, today=today, **fields)
+        if photos:
+            rules = ProjectRules.for_region(project.region_id)
+            attach_photos(
+                photos,
+                report=report,
+                project=project,
+                reference_date=report.period,
+                max_mb=rules.photo_max_mb,
+            )
+    return report

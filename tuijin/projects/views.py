@@ -1,12 +1,543 @@
-"""Pages of the key projects (being written)."""
+"""Pages of the key projects: registry, 「我的项目」, 「待填报」, the project page and its forms.
 
-from django.http import Http404
+Views read through ``Project.objects.visible_to``, ask ``permissions.rights`` what the user may
+do, and hand every change to the services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tuijin.core.models import Person
+from tuijin.core.permissions import role_required
+from tuijin.core.roles import GOVERNMENT, Role
+from tuijin.core.scoping import get_visible_or_404, scope_of
+
+from . import services
+from .filters import SORTS, ProjectFilterSet
+from .forms import (
+    MilestoneFormSet,
+    ProblemForm,
+    ProblemUpdateForm,
+    ProjectForm,
+    ReportForm,
+    SiteCheckForm,
+    StageForm,
+)
+from .models import (
+    AnnualPlan,
+    Light,
+    Problem,
+    Project,
+    ProjectPerson,
+    ProjectRules,
+    Stage,
+    StageChange,
+)
+from .periods import period_label, period_start
+from .permissions import rights
+
+PAGE_SIZE = 25
+LIGHT_ORDER = Case(
+    When(light=Light.RED, then=Value(3)),
+    When(light=Light.YELLOW, then=Value(2)),
+    When(light=Light.GREEN, then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
-project_list = my_projects = due_reports = project_create = project_detail = _missing
-project_edit = stage_propose = stage_decide = report_create = problem_create = _missing
-problem_update = milestones_edit = site_check_create = _missing
+def _list_queryset(request: HttpRequest, base=None):
+    projects = base if base is not None else Project.objects.visible_to(request.user)
+    filterset = ProjectFilterSet(request.GET or None, queryset=projects)
+    projects = filterset.qs.select_related("host_unit", "lead_department", "contact_leader")
+    projects = projects.annotate(light_rank=LIGHT_ORDER)
+    sort = request.GET.get("sort", "light")
+    projects = projects.order_by(SORTS.get(sort, "-light_rank"), "id")
+    return filterset, projects
+
+
+def _with_year_figures(page, year: int) -> None:
+    """This year's plan and completion for the rows on the page (two queries, any page)."""
+    ids = [p.pk for p in page]
+    plans = dict(
+        AnnualPlan.objects.filter(project_id__in=ids, year=year).values_list(
+            "project_id", "planned_investment"
+        )
+    )
+    from django.db.models import Sum
+
+    ytd = dict(
+        Project.objects.filter(pk__in=ids, reports__period__year=year)
+        .annotate(t=Sum("reports__invested"))
+        .values_list("pk", "t")
+    )
+    for project in page:
+        project.plan_this_year = plans.get(project.pk)
+        project.ytd = ytd.get(project.pk) or Decimal("0")
+        project.completion = (
+            round(project.ytd / project.plan_this_year * 100) if project.plan_this_year else None
+        )
+
+
+@role_required(GOVERNMENT)
+def project_list(request: HttpRequest) -> HttpResponse:
+    filterset, projects = _list_queryset(request)
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_year_figures(page, dt.date.today().year)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "sort": request.GET.get("sort", "light"),
+        "can_create": scope_of(request.user).has(Role.PROJECT_OFFICE),
+        "title": "重点项目",
+    }
+    template = (
+        "projects/project_list.html#results" if _is_htmx(request) else "projects/project_list.html"
+    )
+    return render(request, template, context)
+
+
+@role_required((Role.LEADER, Role.PRINCIPAL))
+def my_projects(request: HttpRequest) -> HttpResponse:
+    """A county leader's own projects (联系县领导), worst light first, each with its reasons."""
+    scope = scope_of(request.user)
+    projects = (
+        Project.objects.visible_to(request.user)
+        .filter(contact_leader_id=scope.person_id)
+        .select_related("host_unit", "lead_department")
+        .annotate(light_rank=LIGHT_ORDER)
+        .order_by("-light_rank", "id")
+    )
+    counts = {light: 0 for light in Light.values}
+    for light in projects.values_list("light", flat=True):
+        counts[light] += 1
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_year_figures(page, dt.date.today().year)
+    pending = StageChange.objects.filter(project__in=projects, status=StageChange.Status.PROPOSED)
+    return render(
+        request,
+        "projects/my_projects.html",
+        {"page": page, "counts": counts, "pending": pending.count()},
+    )
+
+
+@role_required((Role.UNIT_STAFF,))
+def due_reports(request: HttpRequest) -> HttpResponse:
+    """A unit's reports due this period and overdue from earlier ones, and its problems."""
+    scope = scope_of(request.user)
+    today = dt.date.today()
+    projects = (
+        Project.objects.visible_to(request.user)
+        .filter(stage=Stage.STARTED)
+        .select_related("host_unit", "lead_department")
+        .prefetch_related("reports")
+    )
+    rows = []
+    if projects:
+        kind = ProjectRules.for_region(projects[0].region_id).period_kind
+        current = period_start(today, kind)
+        for project in projects:
+            due = services.due_periods(project, today, kind)
+            if due:
+                rows.append(
+                    {
+                        "project": project,
+                        "periods": [(p, period_label(p, kind), p < current) for p in due],
+                        "overdue": any(p < current for p in due),
+                    }
+                )
+    rows.sort(key=lambda r: (not r["overdue"], r["project"].name))
+    problems = services.problems_due_soon(
+        Problem.objects.filter(responsible_unit_id=scope.unit_id).select_related(
+            "project", "responsible_person"
+        ),
+        today,
+    )
+    return render(
+        request, "projects/due_reports.html", {"rows": rows, "problems": problems, "today": today}
+    )
+
+
+def _timeline(project: Project) -> list[dict]:
+    """Reports, stage changes, lights, problems, checks and audit entries, newest first."""
+    events = []
+    for report in project.reports.all()[:36]:
+        events.append(
+            {
+                "at": report.submitted_at,
+                "icon": "clipboard-check",
+                "kind": "进度填报",
+                "title": f"{report.period:%Y年%m月} 本期完成投资 {report.invested} 万元",
+                "body": report.progress_text,
+                "report": report,
+            }
+        )
+    for change in project.stage_changes.all()[:20]:
+        events.append(
+            {
+                "at": change.proposed_at,
+                "icon": "signpost-split",
+                "kind": "阶段变更",
+                "title": f"{change.get_from_stage_display()} → {change.get_to_stage_display()}"
+                f"（{change.get_status_display()}）",
+                "body": change.reason,
+            }
+        )
+    for light in project.light_changes.all()[:20]:
+        events.append(
+            {
+                "at": light.changed_at,
+                "icon": "circle-fill",
+                "kind": "亮灯",
+                "title": f"{light.get_previous_display() or '—'} → {light.get_light_display()}",
+                "body": "；".join(light.reasons),
+                "light": light.light,
+            }
+        )
+    for check in project.site_checks.all()[:20]:
+        events.append(
+            {
+                "at": check.recorded_at,
+                "icon": "geo-alt",
+                "kind": "现场察看",
+                "title": f"{check.checker.name} {check.visited_on:%Y-%m-%d} 现场察看",
+                "body": check.findings,
+                "check": check,
+            }
+        )
+    for entry in LogEntry.objects.get_for_object(project).select_related("actor")[:20]:
+        events.append(
+            {
+                "at": entry.timestamp,
+                "icon": "journal-text",
+                "kind": "档案修改",
+                "title": f"{entry.actor or '系统'} 修改了项目档案",
+                "entry": entry,
+            }
+        )
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return events
+
+
+@role_required(GOVERNMENT)
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    base = Project.objects.select_related(
+        "region", "host_unit", "lead_department", "contact_leader"
+    ).prefetch_related(
+        Prefetch("responsibles", queryset=ProjectPerson.objects.select_related("person__unit")),
+        "milestones__responsible_unit",
+        "plans",
+        Prefetch("reports__photos"),
+        "stage_changes",
+        "light_changes",
+        Prefetch("site_checks__photos"),
+        "site_checks__checker",
+    )
+    project = get_visible_or_404(base, request.user, pk=pk)
+    today = dt.date.today()
+    problems = project.problems.select_related("responsible_unit", "responsible_person")
+    soon = set(services.problems_due_soon(problems, today).values_list("pk", flat=True))
+    context = {
+        "project": project,
+        "rights": rights(scope_of(request.user), project),
+        "problems": problems,
+        "soon": soon,
+        "today": today,
+        "pending": project.stage_changes.filter(status=StageChange.Status.PROPOSED).first(),
+        "timeline": _timeline(project),
+        "stage_form": StageForm(),
+    }
+    return render(request, "projects/project_detail.html", context)
+
+
+def _project_for_action(request, pk: int, right: str) -> Project:
+    project = get_visible_or_404(Project.objects.all(), request.user, pk=pk)
+    if not getattr(rights(scope_of(request.user), project), right):
+        raise PermissionDenied("您无权对该项目执行此操作")
+    return project
+
+
+def _save_responsibles(project: Project, people) -> None:
+    wanted = {p.pk for p in people}
+    project.responsibles.filter(role="责任人").exclude(person_id__in=wanted).delete()
+    have = set(project.responsibles.values_list("person_id", flat=True))
+    for person in people:
+        if person.pk not in have:
+            ProjectPerson.objects.create(project=project, person=person, role="责任人")
+
+
+@role_required((Role.PROJECT_OFFICE,))
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    region_id = request.user.region_id or next(iter(scope.region_ids), None)
+    form = ProjectForm(request.POST or None, region=region_id)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            project = form.save(commit=False)
+            project.region_id = region_id
+            project.save()
+            _save_responsibles(project, form.cleaned_data["responsible_people"])
+            if form.cleaned_data["plan_this_year"] is not None:
+                AnnualPlan.objects.create(
+                    project=project,
+                    year=dt.date.today().year,
+                    planned_investment=form.cleaned_data["plan_this_year"],
+                )
+            services.create_milestones(project)
+            from . import lights
+
+            lights.recompute(Project.objects.filter(pk=project.pk))
+        messages.success(request, f"已登记项目「{project.name}」，并按类别生成了标准节点")
+        return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/project_form.html", {"form": form, "title": "登记重点项目"})
+
+
+@role_required((Role.PROJECT_OFFICE,))
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_action(request, pk, "edit")
+    form = ProjectForm(request.POST or None, instance=project, region=project.region_id)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            project = form.save()
+            _save_responsibles(project, form.cleaned_data["responsible_people"])
+            plan = form.cleaned_data["plan_this_year"]
+            if plan is not None:
+                AnnualPlan.objects.update_or_create(
+                    project=project,
+                    year=dt.date.today().year,
+                    defaults={"planned_investment": plan},
+                )
+            from . import lights
+
+            lights.recompute(Project.objects.filter(pk=project.pk))
+        messages.success(request, "已保存项目档案")
+        return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project, "title": f"编辑：{project.name}"},
+    )
+
+
+@role_required(GOVERNMENT)
+@require_POST
+def stage_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_action(request, pk, "propose_stage")
+    form = StageForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = services.stage_propose(
+                project,
+                data["to_stage"],
+                data["on_date"],
+                acting_user=request.user,
+                contract_amount=data["contract_amount"],
+                reason=data["reason"],
+            )
+        except services.ProjectRuleError as exc:
+            messages.error(request, exc.message)
+        else:
+            if change.status == StageChange.Status.CONFIRMED:
+                messages.success(request, f"项目阶段已变更为「{change.get_to_stage_display()}」")
+            else:
+                messages.success(request, "已提交阶段变更，待项目办确认")
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("projects:detail", pk=project.pk)
+
+
+@role_required((Role.PROJECT_OFFICE,))
+@require_POST
+def stage_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_visible_or_404(StageChange.objects.select_related("project"), request.user, pk=pk)
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        services.stage_decide(change, confirm=confirm, acting_user=request.user)
+    except services.ProjectRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已确认阶段变更" if confirm else "已退回阶段变更")
+    return redirect("projects:detail", pk=change.project_id)
+
+
+@role_required(GOVERNMENT)
+@require_http_methods(["GET", "POST"])
+def report_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The liaison's one-minute report, made for a phone: only what cannot be derived."""
+    project = _project_for_action(request, pk, "report")
+    today = dt.date.today()
+    kind = services.report_period_kind(project)
+    due = services.due_periods(project, today, kind)
+    last = project.reports.order_by("-period").first()
+    period_default = due[-1] if due else period_start(today, kind)
+    form = ReportForm(
+        request.POST or None, request.FILES or None, initial={"period": period_default}
+    )
+    if request.method == "POST":
+        if request.POST.get("unchanged") == "1":
+            try:
+                services.report_unchanged(
+                    project,
+                    request.POST.get("period")
+                    and dt.date.fromisoformat(request.POST["period"])
+                    or period_default,
+                    acting_user=request.user,
+                )
+            except (services.ProjectRuleError, ValueError) as exc:
+                messages.error(request, getattr(exc, "message", "填报期无效"))
+            else:
+                messages.success(request, "已确认本期无变化")
+                return redirect("projects:detail", pk=project.pk)
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.report_file(
+                    project,
+                    data["period"],
+                    acting_user=request.user,
+                    progress_text=data["progress_text"],
+                    invested=data["invested"],
+                    problems_text=data["problems_text"],
+                    coordination_text=data["coordination_text"],
+                    photos=data["photos"],
+                )
+            except services.ProjectRuleError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "进度已报送，联系县领导已收到")
+                return redirect("projects:detail", pk=project.pk)
+    context = {
+        "project": project,
+        "form": form,
+        "due": [(p, period_label(p, kind)) for p in due],
+        "period_label": period_label(
+            form["period"].value()
+            if isinstance(form["period"].value(), dt.date)
+            else period_default,
+            kind,
+        ),
+        "last": last,
+        "can_unchanged": last is not None and project.light == Light.GREEN,
+    }
+    return render(request, "projects/report_form.html", context)
+
+
+@role_required(GOVERNMENT)
+@require_http_methods(["GET", "POST"])
+def problem_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_action(request, pk, "raise_problem")
+    form = ProblemForm(request.POST or None, region=project.region_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = data["responsible_person"]
+        try:
+            services.problem_create(
+                project,
+                description=data["description"],
+                responsible_unit=person.unit,
+                responsible_person=person,
+                deadline_days=data["deadline_days"],
+            )
+        except services.ProjectRuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已登记问题并明确责任人和办结期限")
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/simple_form.html",
+        {"project": project, "form": form, "title": "登记存在问题"},
+    )
+
+
+@role_required(GOVERNMENT)
+@require_POST
+def problem_update(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = get_visible_or_404(Problem.objects.select_related("project"), request.user, pk=pk)
+    scope = scope_of(request.user)
+    allowed = rights(scope, problem.project).edit or scope.unit_id == problem.responsible_unit_id
+    if not allowed:
+        raise PermissionDenied("只有责任单位或项目办可以更新问题")
+    form = ProblemUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.problem_update(
+                problem, status=form.cleaned_data["status"], measure=form.cleaned_data["measure"]
+            )
+        except services.ProjectRuleError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已更新问题办理情况")
+    return redirect("projects:detail", pk=problem.project_id)
+
+
+@role_required(GOVERNMENT)
+@require_http_methods(["GET", "POST"])
+def milestones_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_action(request, pk, "propose_stage")
+    formset = MilestoneFormSet(request.POST or None, queryset=project.milestones.all(), prefix="m")
+    if request.method == "POST" and formset.is_valid():
+        with transaction.atomic():
+            formset.save()
+            from . import lights
+
+            lights.recompute(Project.objects.filter(pk=project.pk))
+        messages.success(request, "已保存项目节点")
+        return redirect("projects:detail", pk=project.pk)
+    return render(
+        request, "projects/milestones_form.html", {"project": project, "formset": formset}
+    )
+
+
+@role_required((Role.PRINCIPAL, Role.LEADER, Role.SUPERVISION))
+@require_http_methods(["GET", "POST"])
+def site_check_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_action(request, pk, "site_check")
+    form = SiteCheckForm(
+        request.POST or None, request.FILES or None, initial={"visited_on": dt.date.today()}
+    )
+    if request.method == "POST" and form.is_valid():
+        from .sitechecks import site_check_record
+
+        checker = Person.objects.get(pk=scope_of(request.user).person_id)
+        try:
+            site_check_record(
+                project,
+                checker=checker,
+                visited_on=form.cleaned_data["visited_on"],
+                findings=form.cleaned_data["findings"],
+                photos=form.cleaned_data["photos"],
+                acting_user=request.user,
+            )
+        except services.ProjectRuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已记录现场察看")
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/simple_form.html",
+        {"project": project, "form": form, "title": "记录现场察看", "multipart": True},
+    )

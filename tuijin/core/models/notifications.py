@@ -18,8 +18,12 @@ class NotificationQuerySet(ScopedQuerySet):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收件人",
-                                  on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="收件人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
     title = models.CharField("标题", max_length=120)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=200, blank=True)

@@ -51,6 +51,13 @@ class ProjectQuerySet(ScopedQuerySet):
         return self.exclude(stage__in=[Stage.DROPPED])
 
 
+class ProjectChildQuerySet(ScopedQuerySet):
+    """Records that belong to a project are visible exactly where their project is."""
+
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        return self.filter(project__in=Project.objects.visible_to(scope))
+
+
 class Project(models.Model):
     """A key project of the county drive, with everyone who answers for it."""
 
@@ -166,6 +173,8 @@ class ProjectPerson(models.Model):
     )
     role = models.CharField("项目职责", max_length=30, default="责任人")
 
+    objects = ProjectChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "项目责任人"
         ordering = ["id"]
@@ -185,6 +194,8 @@ class AnnualPlan(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plans")
     year = models.PositiveSmallIntegerField("年度")
     planned_investment = models.DecimalField("年度计划投资（万元）", **MONEY)
+
+    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "年度计划"
@@ -227,6 +238,8 @@ class StageChange(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "阶段变更"

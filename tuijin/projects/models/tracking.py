@@ -9,7 +9,7 @@ from django.db import models
 from tuijin.core.models import Person, Region, Unit
 
 from .choices import Category, Light, PeriodKind
-from .project import MONEY, Project
+from .project import MONEY, Project, ProjectChildQuerySet
 
 
 class MilestoneTemplate(models.Model):
@@ -50,6 +50,8 @@ class Milestone(models.Model):
         related_name="+",
     )
 
+    objects = ProjectChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "项目节点"
         ordering = ["project", "order", "id"]
@@ -78,6 +80,8 @@ class ProgressReport(models.Model):
         "core.User", verbose_name="填报人", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField("填报时间", auto_now_add=True)
+
+    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "进度填报"
@@ -160,6 +164,8 @@ class Problem(models.Model):
     measure = models.TextField("解决措施", blank=True)
     resolved_on = models.DateField("解决日期", null=True, blank=True)
 
+    objects = ProjectChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "存在问题"
         ordering = ["status", "deadline", "id"]
@@ -177,6 +183,8 @@ class LightChange(models.Model):
     previous = models.CharField("原灯", max_length=8, choices=Light.choices, blank=True)
     reasons = models.JSONField("原因", default=list)
     changed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "亮灯记录"
@@ -199,6 +207,8 @@ class SiteCheck(models.Model):
         "core.User", verbose_name="记录人", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "现场察看"

@@ -1,0 +1,210 @@
+"""Forms of the key-project pages: each asks only what cannot be derived."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from tuijin.core.models import Person, Unit
+
+from .models import Milestone, Problem, Project, Stage
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several photos in one input; contents are checked by the photo service, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
+
+
+class ProjectForm(forms.ModelForm):
+    """The registry entry, kept by the project office."""
+
+    responsible_people = forms.ModelMultipleChoiceField(
+        label="责任人",
+        queryset=Person.objects.none(),
+        required=False,
+        help_text="从通讯录选择；手机号码随通讯录更新",
+    )
+    plan_this_year = forms.DecimalField(
+        label="本年计划投资（万元）", min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "code",
+            "nature",
+            "level",
+            "category",
+            "industry",
+            "content",
+            "is_major",
+            "total_investment",
+            "start_year",
+            "end_year",
+            "planned_start",
+            "investor_name",
+            "investor_credit_code",
+            "host_unit",
+            "address",
+            "latitude",
+            "longitude",
+            "lead_department",
+            "contact_leader",
+            "registered_in_stats",
+            "registered_on",
+        ]
+        widgets = {
+            "planned_start": forms.DateInput(attrs={"type": "date"}),
+            "registered_on": forms.DateInput(attrs={"type": "date"}),
+            "content": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, region=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(region=region)
+        self.fields["host_unit"].queryset = units.exclude(kind=Unit.Kind.DEPARTMENT)
+        self.fields["lead_department"].queryset = units.filter(kind=Unit.Kind.DEPARTMENT)
+        leaders = Person.objects.filter(region=region, unit__isnull=True)
+        self.fields["contact_leader"].queryset = leaders
+        self.fields["responsible_people"].queryset = Person.objects.filter(
+            region=region, unit__isnull=False
+        ).select_related("unit")
+        self.fields["responsible_people"].label_from_instance = lambda p: (
+            f"{p.name}（{p.unit.short_name or p.unit.name}，{p.title}）"
+        )
+        for name in ("host_unit", "lead_department", "contact_leader"):
+            self.fields[name].required = True
+        if self.instance.pk:
+            self.fields["responsible_people"].initial = [
+                r.person_id for r in self.instance.responsibles.all()
+            ]
+            plan = self.instance.plans.filter(year=dt.date.today().year).first()
+            self.fields["plan_this_year"].initial = plan.planned_investment if plan else None
+
+    def clean_code(self):
+        return self.cleaned_data["code"] or None
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_year"), data.get("end_year")
+        if start and end and end < start:
+            self.add_error("end_year", "结束年份不能早于开始年份")
+        if data.get("registered_in_stats") and not data.get("registered_on"):
+            self.add_error("registered_on", "已入库纳统的项目请填写入库时间")
+        return data
+
+
+class StageForm(forms.Form):
+    to_stage = forms.ChoiceField(label="新阶段", choices=Stage.choices)
+    on_date = forms.DateField(
+        label="发生日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="签约日期、实际开工日期、竣工/投产日期或终止日期",
+    )
+    contract_amount = forms.DecimalField(
+        label="合同金额（万元）",
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="签约时必填",
+    )
+    reason = forms.CharField(
+        label="说明/终止原因", required=False, max_length=200, help_text="终止时必填"
+    )
+
+
+class ReportForm(forms.Form):
+    period = forms.DateField(label="填报期", widget=forms.HiddenInput)
+    progress_text = forms.CharField(
+        label="形象进度", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    invested = forms.CharField(
+        label="本期完成投资（万元）",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    problems_text = forms.CharField(
+        label="存在问题", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    coordination_text = forms.CharField(
+        label="需协调事项（报联系县领导）",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    photos = MultiplePhotoField(label="现场照片")
+
+
+class ProblemForm(forms.Form):
+    description = forms.CharField(
+        label="问题描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    responsible_person = forms.ModelChoiceField(label="责任人", queryset=Person.objects.none())
+    deadline_days = forms.IntegerField(
+        label="办理时限（工作日）", min_value=1, max_value=365, initial=10
+    )
+
+    def __init__(self, *args, region=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_person"].queryset = Person.objects.filter(
+            region=region, unit__isnull=False
+        ).select_related("unit")
+        self.fields["responsible_person"].label_from_instance = lambda p: (
+            f"{p.name}（{p.unit.short_name or p.unit.name}，{p.title}）"
+        )
+
+
+class ProblemUpdateForm(forms.Form):
+    status = forms.ChoiceField(label="状态", choices=Problem.Status.choices)
+    measure = forms.CharField(
+        label="采取的措施",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["planned_date", "actual_date"]
+        widgets = {
+            "planned_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "actual_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean_actual_date(self):
+        actual = self.cleaned_data.get("actual_date")
+        if actual and actual > dt.date.today():
+            raise forms.ValidationError("实际完成日期不能晚于今天")
+        return actual
+
+
+MilestoneFormSet = forms.modelformset_factory(Milestone, form=MilestoneForm, extra=0)
+
+
+class SiteCheckForm(forms.Form):
+    visited_on = forms.DateField(label="察看日期", widget=forms.DateInput(attrs={"type": "date"}))
+    findings = forms.CharField(
+        label="察看情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+    photos = MultiplePhotoField(label="现场照片")

@@ -1,0 +1,226 @@
+"""Project pages and API: each role sees exactly its projects and may do only its part."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tuijin.core.models import Notification
+from tuijin.core.roles import Role
+from tuijin.projects.models import ProgressReport, Project, Stage, StageChange
+
+pytestmark = pytest.mark.django_db
+
+SEES_ALL = [Role.PRINCIPAL, Role.SUPERVISION, Role.PROJECT_OFFICE, Role.ADMIN]
+
+
+def names(response) -> set[str]:
+    return {p.name for p in response.context["page"].object_list}
+
+
+class TestWhoSeesWhat:
+    @pytest.mark.parametrize("role", SEES_ALL)
+    def test_county_roles_see_every_project(self, county, projects, client_for, role):
+        response = client_for(county.users[role]).get(reverse("projects:list"))
+        assert names(response) == {"智能装备制造产业园", "河口镇污水处理厂"}
+
+    def test_a_county_leader_sees_only_the_projects_they_lead(self, county, projects, client_for):
+        response = client_for(county.users[Role.LEADER]).get(reverse("projects:list"))
+        assert names(response) == {"智能装备制造产业园"}
+
+    def test_a_unit_sees_the_projects_it_hosts_or_leads(self, county, projects, client_for):
+        township = client_for(county.users[Role.UNIT_STAFF]).get(reverse("projects:list"))
+        assert names(township) == {"智能装备制造产业园"}
+
+    def test_another_units_project_is_404(self, county, projects, client_for):
+        client = client_for(county.users[Role.UNIT_STAFF])
+        response = client.get(reverse("projects:detail", args=[projects["other"].pk]))
+        assert response.status_code == 404
+
+    def test_another_countys_project_is_404(self, county, other_county, projects, client_for):
+        client = client_for(other_county.users[Role.PROJECT_OFFICE])
+        response = client.get(reverse("projects:detail", args=[projects["own"].pk]))
+        assert response.status_code == 404
+
+    @pytest.mark.parametrize("role", [Role.ENTERPRISE, Role.BANK])
+    def test_enterprises_and_banks_have_no_projects(self, county, projects, client_for, role):
+        assert client_for(county.users[role]).get(reverse("projects:list")).status_code == 403
+
+    def test_api_lists_follow_the_same_scope(self, county, projects, client_for):
+        client = client_for(county.users[Role.UNIT_STAFF])
+        data = client.get("/api/projects/").json()
+        assert [p["name"] for p in data["results"]] == ["智能装备制造产业园"]
+        assert client.get(f"/api/projects/{projects['other'].pk}/").status_code == 404
+        reports = client.get("/api/reports/", {"project": projects["other"].pk}).json()
+        assert reports["results"] == []
+
+    def test_list_filters_and_search(self, county, projects, client_for):
+        client = client_for(county.users[Role.PROJECT_OFFICE])
+        assert names(client.get(reverse("projects:list"), {"q": "污水"})) == {"河口镇污水处理厂"}
+        assert names(client.get(reverse("projects:list"), {"unit": county.other_township.pk})) == {
+            "河口镇污水处理厂"
+        }
+        assert names(client.get(reverse("projects:list"), {"stage": "negotiating"})) == set()
+
+
+class TestReporting:
+    def test_liaison_reports_and_the_contact_leader_gets_it(self, county, projects, client_for):
+        client = client_for(county.users[Role.UNIT_STAFF])
+        project = projects["own"]
+        period = dt.date.today().replace(day=1)
+        response = client.post(
+            reverse("projects:report", args=[project.pk]),
+            {
+                "period": period.isoformat(),
+                "progress_text": "主体结构封顶",
+                "invested": "1200.50",
+                "problems_text": "",
+                "coordination_text": "需协调电力接入",
+            },
+        )
+        assert response.status_code == 302
+        report = ProgressReport.objects.get(project=project)
+        assert report.cumulative_invested == Decimal("1200.50")
+        project.refresh_from_db()
+        assert project.invested_total == Decimal("1200.50")
+        message = Notification.objects.get(recipient=county.users[Role.LEADER])
+        assert "需协调电力接入" in message.body
+
+    def test_bad_money_gets_a_chinese_message_and_saves_nothing(self, county, projects, client_for):
+        client = client_for(county.users[Role.UNIT_STAFF])
+        for bad, words in (("-5", "不能为负数"), ("abc", "应为数字"), ("99999999", "超过总投资")):
+            response = client.post(
+                reverse("projects:report", args=[projects["own"].pk]),
+                {
+                    "period": dt.date.today().replace(day=1).isoformat(),
+                    "progress_text": "x",
+                    "invested": bad,
+                },
+            )
+            assert words in response.content.decode()
+        assert not ProgressReport.objects.exists()
+
+    def test_another_unit_cannot_report(self, county, projects, client_for):
+        client = client_for(county.users["other_staff"])
+        response = client.get(reverse("projects:report", args=[projects["own"].pk]))
+        assert response.status_code == 404
+
+    def test_leader_may_read_but_not_report(self, county, projects, client_for):
+        client = client_for(county.users[Role.LEADER])
+        response = client.get(reverse("projects:report", args=[projects["own"].pk]))
+        assert response.status_code == 403
+
+    def test_due_page_lists_the_units_unreported_project(self, county, projects, client_for):
+        response = client_for(county.users[Role.UNIT_STAFF]).get(reverse("projects:due"))
+        assert [row["project"].name for row in response.context["rows"]] == ["智能装备制造产业园"]
+
+    def test_my_projects_shows_the_leaders_projects_with_reasons(
+        self, county, projects, client_for
+    ):
+        response = client_for(county.users[Role.LEADER]).get(reverse("projects:mine"))
+        assert names(response) == {"智能装备制造产业园"}
+
+
+class TestStages:
+    def test_unit_proposes_and_the_office_confirms(self, county, client_for):
+        from .conftest import make_project
+
+        project = make_project(
+            county, stage=Stage.NEGOTIATING, actual_start=None, planned_start=None
+        )
+        unit = client_for(county.users[Role.UNIT_STAFF])
+        unit.post(
+            reverse("projects:stage", args=[project.pk]),
+            {"to_stage": "signed", "on_date": "2026-05-01", "contract_amount": "30000"},
+        )
+        change = StageChange.objects.get(project=project)
+        project.refresh_from_db()
+        assert (change.status, project.stage) == ("proposed", Stage.NEGOTIATING)
+        office = client_for(county.users[Role.PROJECT_OFFICE])
+        office.post(reverse("projects:stage-decide", args=[change.pk]), {"decision": "confirm"})
+        project.refresh_from_db()
+        assert (project.stage, project.contract_amount) == (Stage.SIGNED, Decimal("30000"))
+
+    def test_signing_without_an_amount_is_refused(self, county, client_for):
+        from .conftest import make_project
+
+        project = make_project(county, stage=Stage.NEGOTIATING, actual_start=None)
+        office = client_for(county.users[Role.PROJECT_OFFICE])
+        response = office.post(
+            reverse("projects:stage", args=[project.pk]),
+            {"to_stage": "signed", "on_date": "2026-05-01"},
+            follow=True,
+        )
+        assert "合同金额" in response.content.decode()
+        project.refresh_from_db()
+        assert project.stage == Stage.NEGOTIATING
+
+    def test_leader_cannot_confirm(self, county, projects, client_for):
+        change = StageChange.objects.create(
+            project=projects["own"],
+            from_stage=Stage.STARTED,
+            to_stage=Stage.COMPLETED,
+            on_date=dt.date(2026, 10, 1),
+            proposed_by=county.users[Role.UNIT_STAFF],
+        )
+        client = client_for(county.users[Role.LEADER])
+        response = client.post(
+            reverse("projects:stage-decide", args=[change.pk]), {"decision": "confirm"}
+        )
+        assert response.status_code == 403
+        assert Project.objects.get(pk=projects["own"].pk).stage == Stage.STARTED
+
+
+class TestRegistry:
+    def test_office_registers_a_project_with_standard_milestones(self, county, client_for):
+        client = client_for(county.users[Role.PROJECT_OFFICE])
+        response = client.post(
+            reverse("projects:create"),
+            {
+                "name": "新材料产业园",
+                "nature": "new",
+                "level": "county",
+                "category": "industry",
+                "total_investment": "8000",
+                "host_unit": county.township.pk,
+                "lead_department": county.department.pk,
+                "contact_leader": county.people[Role.LEADER].pk,
+                "responsible_people": [county.people[Role.UNIT_STAFF].pk],
+                "planned_start": "2027-03-01",
+                "plan_this_year": "1000",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        project = Project.objects.get(name="新材料产业园")
+        assert project.milestones.count() >= 5
+        assert project.responsibles.get().person == county.people[Role.UNIT_STAFF]
+
+    def test_bad_project_code_is_refused(self, county, client_for):
+        client = client_for(county.users[Role.PROJECT_OFFICE])
+        response = client.post(
+            reverse("projects:create"),
+            {
+                "name": "x",
+                "code": "123",
+                "nature": "new",
+                "level": "county",
+                "category": "industry",
+                "total_investment": "-1",
+                "host_unit": county.township.pk,
+                "lead_department": county.department.pk,
+                "contact_leader": county.people[Role.LEADER].pk,
+            },
+        )
+        text = response.content.decode()
+        assert "项目代码应为 24 位" in text and not Project.objects.filter(name="x").exists()
+
+    @pytest.mark.parametrize("role", [Role.LEADER, Role.UNIT_STAFF, Role.SUPERVISION])
+    def test_only_the_office_registers(self, county, client_for, role):
+        assert client_for(county.users[role]).get(reverse("projects:create")).status_code == 403
+
+    def test_project_page_shows_light_reasons_and_timeline(self, county, projects, client_for):
+        client = client_for(county.users[Role.PRINCIPAL])
+        page = client.get(reverse("projects:detail", args=[projects["own"].pk]))
+        assert page.status_code == 200
+        assert "责任链" in page.content.decode()
