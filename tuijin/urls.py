@@ -14,6 +14,7 @@ urlpatterns = [
     path("directory/", include("tuijin.core.urls_directory")),
     path("audit/", include("tuijin.core.urls_audit")),
     path("calendar/", views.calendar_page, name="calendar"),
+    path("inbox/", views.inbox, name="inbox"),
     path("projects/", include("tuijin.projects.urls")),
     path("api/", include("tuijin.core.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

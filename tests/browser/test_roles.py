@@ -6,22 +6,24 @@ from playwright.sync_api import expect
 from tuijin.core.demo import DEMO_PASSWORD, seed_demo
 from tuijin.core.models import Person
 
-GOV_MENU = ["首页", "单位通讯录", "人员查询", "工作日历", "接口文档"]
+GOV_MENU = ["首页", "消息", "重点项目", "单位通讯录", "人员查询", "工作日历", "接口文档"]
 MENUS = {
-    "admin": [*GOV_MENU, "通讯录导入", "审计日志", "后台管理"],
-    "principal": GOV_MENU,
-    "leader": GOV_MENU,
+    "admin": [*GOV_MENU, "我的项目", "待填报", "台账导入", "通讯录导入", "审计日志", "后台管理"],
+    "principal": [*GOV_MENU, "我的项目"],
+    "leader": [*GOV_MENU, "我的项目"],
     "supervision": [*GOV_MENU, "审计日志"],
-    "projectoffice": GOV_MENU,
-    "township": GOV_MENU,
-    "department": GOV_MENU,
-    "enterprise": ["首页"],
-    "bank": ["首页"],
+    "projectoffice": [*GOV_MENU, "台账导入"],
+    "township": [*GOV_MENU, "待填报"],
+    "department": [*GOV_MENU, "待填报"],
+    "enterprise": ["首页", "消息"],
+    "bank": ["首页", "消息"],
 }
 
 
 @pytest.fixture
-def demo(transactional_db):
+def demo(transactional_db, monkeypatch):
+    """The demo directory and accounts; modules' demo data is left out to keep this fast."""
+    monkeypatch.setattr("tuijin.core.demo.SEEDERS", [])
     seed_demo()
 
 

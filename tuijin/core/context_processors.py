@@ -17,4 +17,7 @@ def shell(request: HttpRequest) -> dict:
     labels = [Role(r).label for r in Role.values if r in scope.roles]
     if user.is_superuser and Role.ADMIN.label not in labels:
         labels.insert(0, Role.ADMIN.label)
-    return {"menu": menu_for(request, scope), "role_labels": labels}
+    from .models import Notification
+
+    unread = Notification.objects.visible_to(user).unread().count()
+    return {"menu": menu_for(request, scope), "role_labels": labels, "unread": unread}

@@ -27,6 +27,7 @@ class MenuEntry:
 
 MENU: list[MenuEntry] = [
     MenuEntry("首页", "home", "house", None),
+    MenuEntry("消息", "inbox", "bell", None),
     MenuEntry("单位通讯录", "directory:unit-list", "building", GOVERNMENT, "通讯录"),
     MenuEntry("人员查询", "directory:person-list", "person-lines-fill", GOVERNMENT, "通讯录"),
     MenuEntry("通讯录导入", "directory:import", "upload", (), "系统管理"),
@@ -52,7 +53,13 @@ def menu_for(request: HttpRequest, scope: Scope) -> list[dict]:
         url = reverse(entry.url_name)
         active = request.path == url or (url != "/" and request.path.startswith(url))
         sections.setdefault(entry.section, []).append(
-            {"label": entry.label, "url": url, "icon": entry.icon, "active": active}
+            {
+                "label": entry.label,
+                "url": url,
+                "icon": entry.icon,
+                "active": active,
+                "url_name": entry.url_name,
+            }
         )
     return [{"title": title, "entries": items} for title, items in sections.items()]
 

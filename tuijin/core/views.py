@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import security, workdays
@@ -30,7 +31,7 @@ from .forms import (
     WorkdayCountForm,
     WorkdayForm,
 )
-from .models import Person, SecurityEvent, Unit, WorkdayOverride
+from .models import Notification, Person, SecurityEvent, Unit, WorkdayOverride
 from .permissions import role_required
 from .roles import GOVERNMENT, Role
 from .scoping import CHANGE, get_visible_or_404, scope_of
@@ -257,6 +258,22 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     if _is_htmx(request):
         return render(request, "core/calendar.html#result", context)
     return render(request, "core/calendar.html", context)
+
+
+# --- Inbox ----------------------------------------------------------------------------------
+
+
+@role_required(None)
+@require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The user's messages (a submitted report reaches its contact leader here)."""
+    messages_ = Notification.objects.visible_to(request.user)
+    if request.method == "POST":
+        messages_.unread().update(read_at=timezone.now())
+        return redirect("inbox")
+    page = _page(request, messages_)
+    unread_ids = {n.pk for n in page if n.read_at is None}
+    return render(request, "core/inbox.html", {"page": page, "unread_ids": unread_ids})
 
 
 # --- Error pages --------------------------------------------------------------------------
