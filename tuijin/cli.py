@@ -11,6 +11,7 @@ PROJECT_COMMANDS = {
     "import-directory": "导入县通讯录 Excel（单位、人员、角色），全部成功或全部不导入",
     "workdays": "工作日计算：add DATE N 求期限；count FROM TO 数工作日",
     "verify-audit": "校验审计日志哈希链",
+    "sweep": "巡检：重算红黄绿灯、提醒到期问题（可重复运行；--date YYYY-MM-DD 按指定日期）",
 }
 
 

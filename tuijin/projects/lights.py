@@ -2,15 +2,45 @@
 
 ``evaluate`` is a pure function of a project's facts, the day and the rules, so each rule can
 be tested at its boundaries; ``recompute`` gathers the facts of many projects in a few queries,
-stores what changed and keeps each change with its reasons. Defaults follow one municipal
-development and reform commission's published rule:
+stores what changed and keeps each change with its date and reasons. Defaults follow one
+municipal development and reform commission's published rule. The boundaries, exactly
+(thresholds in brackets are ``ProjectRules`` fields, defaults after the equals sign):
 
-- start: the planned start month has passed without a start: yellow; 3 months late: red;
-- progress against time elapsed (序时进度): behind by 10–30 points: yellow; more: red;
-- milestones: yellow from 3 working days before the planned date; red once passed by more
-  than a configurable number of days (default 0);
-- missing reports: one completed period without a report: yellow; two in a row: red;
-- statistics registration (入库纳统): not registered 1 month after start: yellow; 2: red.
+- **Start** (在谈/已签约 projects with a planned start): the planned start *month* is the
+  deadline. Yellow from the first day of the next month; red once the project is late by
+  [start_red_months = 3] whole months counted from the end of the planned month. Planned
+  2026-03: green to 2026-03-31, yellow from 2026-04-01, red from 2026-07-01 (April, May and
+  June have all passed without a start: 「逾期满 3 个月」).
+- **Progress against time elapsed (序时进度)**, started projects with an annual plan for the
+  year: 序时进度 = months / 12, where the months are those the year-to-date investment
+  covers: the months that have ended, plus the current month once its report is in (so a
+  「1-10月」 ledger at the end of October compares with 10/12, and a project that has not yet
+  reported October is compared, on 1-9月, with 9/12; January before its report is never
+  judged). With weekly reporting only ended months count. Completion = investment reported
+  for this year / annual plan. Behind by [progress_yellow_gap = 10] points or more: yellow
+  (10.0 is yellow, 9.9 green); behind by more than [progress_red_gap = 30]: red (30.0 is
+  yellow, 30.1 red).
+- **Milestones** (any open milestone with a planned date): yellow from [milestone_warn_workdays
+  = 3] working days before the planned date, on the official calendar with its 调休: a
+  milestone due Monday 2026-03-23 is yellow from Wednesday 2026-03-18; one due on Sunday
+  2026-03-22 likewise; one due 2026-05-07, after the Labour Day holiday, from 2026-04-29.
+  Still yellow on the day itself. Red once passed by more than [milestone_red_days = 0]
+  days, so with the default one day late is red; with N > 0 the first N late days are yellow.
+- **Missing reports** (started projects): a period is missing once it has ended without a
+  report (a monthly report is due within its month: on 2026-04-01 a missing March report
+  counts). Counting back from the last ended period, periods before the start excluded:
+  [missing_yellow = 1] missing in a row: yellow; [missing_red = 2] in a row: red. A gap
+  followed by a report is history, not a light. missing_red = 0 switches the rule off.
+- **Statistics registration (入库纳统)**, started projects not registered: yellow once
+  [stats_yellow_months = 1] whole month has passed since the actual start, red at
+  [stats_red_months = 2]. A month is up on the same day of the month (started 2026-03-15:
+  yellow from 2026-04-15, red from 2026-05-15), or on the month's last day when it has no
+  such day (started 2026-01-31: yellow from 2026-02-28).
+
+A dropped project has no light (reason 「项目已终止」), a completed one is green. The worst
+light wins and the reasons are listed worst first (rules in the order above within a colour).
+A light change is logged as a ``LightChange`` with its day and reasons; a change of reasons
+alone updates the project but is not a change of light.
 """
 
 from __future__ import annotations
@@ -20,8 +50,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from tuijin.core import workdays
 
@@ -31,12 +62,15 @@ from .models import (
     Light,
     LightChange,
     Milestone,
+    PeriodKind,
     ProgressReport,
     Project,
     ProjectRules,
     Stage,
 )
 from .periods import months_between, period_label, period_start, previous_period
+
+CHUNK = 2000
 
 
 @dataclass
@@ -59,96 +93,144 @@ class Verdict:
     reasons: list[str]
 
 
-def elapsed_share(today: dt.date) -> Decimal:
-    """序时进度: the share of the year elapsed, counted in whole months up to ``today``'s."""
-    return Decimal(today.month) / Decimal(12)
+def elapsed_share(today: dt.date, *, current_month_reported: bool = False) -> Decimal:
+    """序时进度: the share of the year that the year-to-date figures cover.
+
+    The months that have ended, plus the current one once its report is in (see the module
+    docstring): on 2026-10-31 it is 10/12 with October reported, 9/12 without.
+    """
+    months = today.month - 1 + (1 if current_month_reported else 0)
+    return Decimal(months) / Decimal(12)
 
 
 def _month_index(day: dt.date) -> int:
     return day.year * 12 + day.month
 
 
-def _warn_from(planned: dt.date, warn_workdays: int) -> dt.date:
-    """The day ``warn_workdays`` working days before ``planned``."""
-    day, left = planned, warn_workdays
-    cal = workdays.WorkCalendar()
-    while left:
-        day -= dt.timedelta(days=1)
-        if cal.is_workday(day):
-            left -= 1
-    return day
+def _warn_horizon(warn_workdays: int) -> int:
+    """Calendar days that ``warn_workdays`` working days can span at most (with Golden Week)."""
+    return 2 * warn_workdays + 14
 
 
-def evaluate(facts: Facts, today: dt.date, rules: ProjectRules) -> Verdict:
-    """The light and its reasons, in plain Chinese, worst first."""
+class Clock:
+    """One computation's calendar: overrides read once, each warning day worked out once."""
+
+    def __init__(self) -> None:
+        self.calendar = workdays.WorkCalendar()
+        self._warn: dict[tuple[dt.date, int], dt.date] = {}
+
+    def warn_from(self, planned: dt.date, warn_workdays: int) -> dt.date:
+        """The day ``warn_workdays`` working days before ``planned``."""
+        key = (planned, warn_workdays)
+        if key not in self._warn:
+            day, left = planned, warn_workdays
+            while left:
+                day -= dt.timedelta(days=1)
+                if self.calendar.is_workday(day):
+                    left -= 1
+            self._warn[key] = day
+        return self._warn[key]
+
+
+def _gap_text(completion: Decimal, gap: Decimal) -> str:
+    return (
+        f"年度投资完成率 {completion.quantize(Decimal('0.1'))}%，"
+        f"落后序时进度 {gap.quantize(Decimal('0.1'))} 个百分点"
+    )
+
+
+def evaluate(
+    facts: Facts, today: dt.date, rules: ProjectRules, clock: Clock | None = None
+) -> Verdict:
+    """The light and its reasons, in plain Chinese, worst first.
+
+    ``clock`` shares the working-day calendar between many calls (``recompute`` passes one).
+    """
     if facts.stage == Stage.DROPPED:
         return Verdict(Light.NONE, ["项目已终止"])
     if facts.stage == Stage.COMPLETED:
         return Verdict(Light.GREEN, ["项目已竣工/投产"])
+    clock = clock or Clock()
     found: list[tuple[str, str]] = []
     started = facts.stage == Stage.STARTED
 
+    # Start: the planned month is the deadline; lateness in whole months after it ended.
     if not started and facts.planned_start:
-        late = _month_index(today) - _month_index(facts.planned_start)
-        if late >= 1:
-            light = Light.RED if late >= rules.start_red_months else Light.YELLOW
-            found.append(
-                (
-                    light,
-                    f"计划{facts.planned_start.year}年{facts.planned_start.month}月开工，已逾期 {late} 个月未开工",
-                )
-            )
+        past = _month_index(today) - _month_index(facts.planned_start)
+        if past >= 1:
+            late = past - 1
+            planned = f"计划{facts.planned_start.year}年{facts.planned_start.month}月开工"
+            if late >= rules.start_red_months:
+                found.append((Light.RED, f"{planned}，已逾期 {late} 个月未开工"))
+            elif late:
+                found.append((Light.YELLOW, f"{planned}，已逾期 {late} 个月未开工"))
+            else:
+                found.append((Light.YELLOW, f"{planned}，至今未开工"))
 
+    # 序时进度: compared exactly (no rounding at the thresholds), shown to one decimal.
     if started and facts.plan_this_year:
-        completion = facts.invested_this_year / facts.plan_this_year * 100
-        gap = elapsed_share(today) * 100 - completion
-        text = f"年度投资完成率 {completion:.0f}%，落后序时进度 {gap:.0f} 个百分点"
-        if gap > rules.progress_red_gap:
-            found.append((Light.RED, text))
-        elif gap >= rules.progress_yellow_gap:
-            found.append((Light.YELLOW, text))
+        plan = Decimal(facts.plan_this_year)
+        current_reported = (
+            rules.period_kind == PeriodKind.MONTH
+            and period_start(today, PeriodKind.MONTH) in facts.reported_periods
+        )
+        months = Decimal(today.month - 1 + (1 if current_reported else 0))
+        # gap (points) = months * 100 / 12 - invested * 100 / plan, times 12 * plan
+        scaled_gap = months * 100 * plan - facts.invested_this_year * 1200
+        scale = 12 * plan
+        if scaled_gap >= rules.progress_yellow_gap * scale:
+            completion = facts.invested_this_year * 100 / plan
+            text = _gap_text(completion, scaled_gap / scale)
+            if scaled_gap > rules.progress_red_gap * scale:
+                found.append((Light.RED, text))
+            else:
+                found.append((Light.YELLOW, text))
 
+    # Milestones: a warning window in working days, lateness in calendar days.
+    horizon = today + dt.timedelta(days=_warn_horizon(rules.milestone_warn_workdays))
     for name, planned in facts.open_milestones:
         late_days = (today - planned).days
-        if late_days > rules.milestone_red_days:
+        if late_days > 0:
+            light = Light.RED if late_days > rules.milestone_red_days else Light.YELLOW
             found.append(
-                (Light.RED, f"节点「{name}」计划 {planned:%Y-%m-%d} 完成，已逾期 {late_days} 天")
+                (light, f"节点「{name}」计划 {planned:%Y-%m-%d} 完成，已逾期 {late_days} 天")
             )
-        elif late_days > 0:
-            found.append(
-                (Light.YELLOW, f"节点「{name}」计划 {planned:%Y-%m-%d} 完成，已逾期 {late_days} 天")
-            )
-        elif today >= _warn_from(planned, rules.milestone_warn_workdays):
+        elif late_days == 0:
+            found.append((Light.YELLOW, f"节点「{name}」计划今天（{planned:%Y-%m-%d}）完成"))
+        elif planned <= horizon and today >= clock.warn_from(
+            planned, rules.milestone_warn_workdays
+        ):
             found.append((Light.YELLOW, f"节点「{name}」将于 {planned:%Y-%m-%d} 到期"))
 
-    if started:
-        first_due = (
-            period_start(facts.actual_start, rules.period_kind) if facts.actual_start else None
-        )
-        period = previous_period(period_start(today, rules.period_kind), rules.period_kind)
+    # Missing reports: ended periods without a report, counting back from the last one.
+    if started and rules.missing_red:
+        kind = rules.period_kind
+        first_due = period_start(facts.actual_start, kind) if facts.actual_start else None
+        period = previous_period(period_start(today, kind), kind)
         missing: list[dt.date] = []
         while len(missing) < rules.missing_red and period not in facts.reported_periods:
             if first_due and period < first_due:
                 break
             missing.append(period)
-            period = previous_period(period, rules.period_kind)
-        if missing and len(missing) >= rules.missing_red:
-            found.append((Light.RED, f"连续 {len(missing)} 期未填报进度"))
+            period = previous_period(period, kind)
+        labels = "、".join(period_label(p, kind) for p in reversed(missing))
+        if len(missing) >= rules.missing_red:
+            found.append((Light.RED, f"连续 {len(missing)} 期未填报进度（{labels}）"))
         elif missing and len(missing) >= rules.missing_yellow:
-            label = period_label(missing[0], rules.period_kind)
-            found.append((Light.YELLOW, f"{label}未填报进度"))
+            found.append((Light.YELLOW, f"{labels}未填报进度"))
 
+    # 入库纳统: whole months since the actual start.
     if started and facts.actual_start and not facts.registered_in_stats:
-        months = months_between(facts.actual_start, today)
-        text = f"开工已 {months} 个月仍未入库纳统"
-        if months >= rules.stats_red_months:
+        months_since = months_between(facts.actual_start, today)
+        text = f"开工已满 {months_since} 个月仍未入库纳统"
+        if months_since >= rules.stats_red_months:
             found.append((Light.RED, text))
-        elif months >= rules.stats_yellow_months:
+        elif months_since >= rules.stats_yellow_months:
             found.append((Light.YELLOW, text))
 
     if not found:
         return Verdict(Light.GREEN, [])
-    found.sort(key=lambda item: -LIGHT_RANK[item[0]])
+    found.sort(key=lambda item: -LIGHT_RANK[item[0]])  # stable: rule order within a colour
     return Verdict(found[0][0], [reason for _, reason in found])
 
 
@@ -172,15 +254,21 @@ def gather(projects: list[Project], today: dt.date, rules: ProjectRules) -> dict
         ProgressReport.objects.filter(
             project_id__in=ids, period__year=today.year, period__lte=today
         )
+        .order_by()
         .values("project_id")
         .annotate(total=Sum("invested"))
     ):
         facts[row["project_id"]].invested_this_year = row["total"] or Decimal("0")
+    # Milestones beyond the warning window cannot light anything today.
+    horizon = today + dt.timedelta(days=_warn_horizon(rules.milestone_warn_workdays))
     for project_id, name, planned in (
         Milestone.objects.filter(
-            project_id__in=ids, actual_date__isnull=True, planned_date__isnull=False
+            project_id__in=ids,
+            actual_date__isnull=True,
+            planned_date__isnull=False,
+            planned_date__lte=horizon,
         )
-        .order_by("planned_date")
+        .order_by("planned_date", "order", "id")
         .values_list("project_id", "name", "planned_date")
     ):
         facts[project_id].open_milestones.append((name, planned))
@@ -194,13 +282,44 @@ def gather(projects: list[Project], today: dt.date, rules: ProjectRules) -> dict
     return facts
 
 
+def _store(changed: list[Project]) -> None:
+    """Write the new lights in one statement run for many rows.
+
+    ``bulk_update`` builds a CASE expression per row and spends seconds per 10,000 projects
+    in Python; ``executemany`` of one plain UPDATE is portable (SQLite, PostgreSQL) and fast.
+    Like ``bulk_update`` it sends no signals: a computed light is not an edit for the audit
+    trail (``LightChange`` keeps its history) and leaves ``updated_at`` alone.
+    """
+    if not changed:
+        return
+    connection = connections[Project.objects.db]
+    meta, quote = Project._meta, connection.ops.quote_name
+    light, reasons, pk = (meta.get_field(name) for name in ("light", "light_reasons", "id"))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote(light.column)} = %s, "
+        f"{quote(reasons.column)} = %s WHERE {quote(pk.column)} = %s"
+    )
+    rows = [
+        (
+            light.get_db_prep_save(project.light, connection),
+            reasons.get_db_prep_save(project.light_reasons, connection),
+            project.pk,
+        )
+        for project in changed
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 @transaction.atomic
 def recompute(projects, today: dt.date | None = None) -> int:
     """Recompute the lights of ``projects`` (a queryset); store and log the ones that changed.
 
-    Returns how many changed. Idempotent: a second run on the same day changes nothing.
+    Returns how many projects changed (light or reasons). Idempotent: a second run on the
+    same day changes nothing. The number of queries depends on the number of regions and
+    chunks of 2,000 projects, never on the number of projects.
     """
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     changed_total = 0
     by_region: dict[int, list[Project]] = defaultdict(list)
     fields = [
@@ -213,31 +332,33 @@ def recompute(projects, today: dt.date | None = None) -> int:
         "light",
         "light_reasons",
     ]
-    for project in projects.only(*fields).order_by("id").iterator(chunk_size=2000):
+    for project in projects.only(*fields).order_by("id").iterator(chunk_size=CHUNK):
         by_region[project.region_id].append(project)
+    clock = Clock()
     for region_id, group in by_region.items():
         rules = ProjectRules.for_region(region_id)
-        for start in range(0, len(group), 2000):
-            chunk = group[start : start + 2000]
+        for start in range(0, len(group), CHUNK):
+            chunk = group[start : start + CHUNK]
             facts = gather(chunk, today, rules)
             changed, history = [], []
             for project in chunk:
-                verdict = evaluate(facts[project.pk], today, rules)
-                if (verdict.light, verdict.reasons) == (project.light, project.light_reasons):
+                verdict = evaluate(facts[project.pk], today, rules, clock)
+                light, reasons = str(verdict.light), list(verdict.reasons)
+                if (light, reasons) == (project.light, project.light_reasons):
                     continue
-                if verdict.light != project.light:
+                if light != project.light:
                     history.append(
                         LightChange(
                             project=project,
                             on_date=today,
-                            light=verdict.light,
+                            light=light,
                             previous=project.light,
-                            reasons=verdict.reasons,
+                            reasons=reasons,
                         )
                     )
-                project.light, project.light_reasons = verdict.light, verdict.reasons
+                project.light, project.light_reasons = light, reasons
                 changed.append(project)
-            Project.objects.bulk_update(changed, ["light", "light_reasons"], batch_size=500)
+            _store(changed)
             LightChange.objects.bulk_create(history, batch_size=500)
             changed_total += len(changed)
     return changed_total

@@ -33,8 +33,15 @@ def period_label(start: dt.date, kind: str = PeriodKind.MONTH) -> str:
 
 
 def months_between(earlier: dt.date, later: dt.date) -> int:
-    """Whole calendar months from ``earlier`` to ``later`` (negative when later is earlier)."""
+    """Whole calendar months from ``earlier`` to ``later`` (negative when later is earlier).
+
+    A month is up on the same day of a later month, or on that month's last day when it has
+    no such day (民法典 art. 202): 2026-01-31 to 2026-02-28 is one month, to 2026-02-27 none.
+    """
+    if later < earlier:
+        return -months_between(later, earlier)
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    if later.day < earlier.day:
+    last_day = (later + dt.timedelta(days=1)).month != later.month
+    if later.day < earlier.day and not last_day:
         months -= 1
     return months

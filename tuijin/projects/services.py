@@ -182,7 +182,7 @@ def stage_propose(
         proposed_by=acting_user,
     )
     if scope_of(acting_user).has(Role.PROJECT_OFFICE):
-        stage_decide(change, confirm=True, acting_user=acting_user, today=today)
+        change = stage_decide(change, confirm=True, acting_user=acting_user, today=today)
     return change
 
 
