@@ -9,4 +9,10 @@ class ProjectsConfig(AppConfig):
     verbose_name = "重点项目"
 
     def ready(self) -> None:
+        from tuijin.core.demo import SEEDERS
+
         from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        from .demo import seed_projects
+
+        if seed_projects not in SEEDERS:  # the demo county's projects, added once
+            SEEDERS.append(seed_projects)
