@@ -31,12 +31,27 @@ from .models import (
 
 GENESIS = "0" * 64
 
-auditlog.register(Region)
-auditlog.register(Unit)
-auditlog.register(Person)
-auditlog.register(PersonRole)
-auditlog.register(WorkdayOverride)
-auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
+# Never worth a line in the trail: keys, timestamps kept by Django, derived search fields.
+UNTRACKED = {"id", "created_at", "updated_at", "password", "last_login", "pinyin_initials"}
+
+
+def track(model, *, exclude: tuple[str, ...] = (), **options) -> None:
+    """Register ``model`` with the audit trail, recording its own columns only.
+
+    Reverse relations and derived columns (named in ``exclude``) are left out, so that an
+    entry reads as what a person changed.
+    """
+    skip = UNTRACKED | set(exclude)
+    fields = [f.name for f in model._meta.concrete_fields if f.name not in skip]
+    auditlog.register(model, include_fields=fields, **options)
+
+
+track(Region)
+track(Unit)
+track(Person)
+track(PersonRole)
+track(WorkdayOverride)
+track(User, m2m_fields={"groups"})
 
 
 def entry_digest(entry: LogEntry, seq: int, prev_hash: str) -> str:

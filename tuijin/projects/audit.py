@@ -1,6 +1,6 @@
 """Every change of the registry and its records goes into the audit trail."""
 
-from auditlog.registry import auditlog
+from tuijin.core.audit import track
 
 from .models import (
     AnnualPlan,
@@ -15,8 +15,9 @@ from .models import (
     StageChange,
 )
 
+# Lights and running totals are derived: their history is LightChange and the reports.
+track(Project, exclude=("light", "light_reasons", "invested_total", "last_report_period"))
 for model in (
-    Project,
     ProjectPerson,
     AnnualPlan,
     StageChange,
@@ -27,4 +28,4 @@ for model in (
     SiteCheck,
     ProjectRules,
 ):
-    auditlog.register(model)
+    track(model)

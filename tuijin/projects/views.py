@@ -225,13 +225,14 @@ def _timeline(project: Project) -> list[dict]:
             }
         )
     for entry in LogEntry.objects.get_for_object(project).select_related("actor")[:20]:
+        created = entry.action == LogEntry.Action.CREATE
         events.append(
             {
                 "at": entry.timestamp,
                 "icon": "journal-text",
-                "kind": "档案修改",
-                "title": f"{entry.actor or '系统'} 修改了项目档案",
-                "entry": entry,
+                "kind": "项目档案",
+                "title": f"{entry.actor or '系统'} {'登记了项目' if created else '修改了项目档案'}",
+                "entry": None if created else entry,
             }
         )
     events.sort(key=lambda e: e["at"], reverse=True)
