@@ -8,11 +8,20 @@ from tuijin.core.models import Person
 
 GOV_MENU = ["首页", "消息", "重点项目", "单位通讯录", "人员查询", "工作日历", "接口文档"]
 MENUS = {
-    "admin": [*GOV_MENU, "我的项目", "待填报", "台账导入", "通讯录导入", "审计日志", "后台管理"],
+    "admin": [
+        *GOV_MENU,
+        "我的项目",
+        "待填报",
+        "台账导入",
+        "项目设置",
+        "通讯录导入",
+        "审计日志",
+        "后台管理",
+    ],
     "principal": [*GOV_MENU, "我的项目"],
     "leader": [*GOV_MENU, "我的项目"],
     "supervision": [*GOV_MENU, "审计日志"],
-    "projectoffice": [*GOV_MENU, "台账导入"],
+    "projectoffice": [*GOV_MENU, "台账导入", "项目设置"],
     "township": [*GOV_MENU, "待填报"],
     "department": [*GOV_MENU, "待填报"],
     "enterprise": ["首页", "消息"],

@@ -208,3 +208,53 @@ class SiteCheckForm(forms.Form):
         label="察看情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
     photos = MultiplePhotoField(label="现场照片")
+
+
+class RulesForm(forms.ModelForm):
+    """The county's reporting period and light thresholds."""
+
+    class Meta:
+        from .models import ProjectRules
+
+        model = ProjectRules
+        fields = [
+            "period_kind",
+            "start_red_months",
+            "progress_yellow_gap",
+            "progress_red_gap",
+            "milestone_warn_workdays",
+            "milestone_red_days",
+            "missing_yellow",
+            "missing_red",
+            "stats_yellow_months",
+            "stats_red_months",
+            "photo_max_mb",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("progress_red_gap") or 0) <= (data.get("progress_yellow_gap") or 0):
+            self.add_error("progress_red_gap", "红灯阈值应大于黄灯阈值")
+        if (data.get("missing_red") or 0) and data.get("missing_red") < data.get(
+            "missing_yellow", 0
+        ):
+            self.add_error("missing_red", "红灯期数不能少于黄灯期数")
+        if (data.get("stats_red_months") or 0) < (data.get("stats_yellow_months") or 0):
+            self.add_error("stats_red_months", "红灯月数不能少于黄灯月数")
+        return data
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        from .models import MilestoneTemplate
+
+        model = MilestoneTemplate
+        fields = ["category", "name", "order", "offset_months"]
+
+
+def template_formset():
+    from .models import MilestoneTemplate
+
+    return forms.modelformset_factory(
+        MilestoneTemplate, form=TemplateForm, extra=2, can_delete=True
+    )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("problems/<int:pk>/", views.problem_update, name="problem-update"),
     path("<int:pk>/milestones/", views.milestones_edit, name="milestones"),
     path("<int:pk>/site-check/", views.site_check_create, name="site-check"),
+    path("settings/", views.project_settings, name="settings"),
     path("ledger/import/", views_ledger.ledger_import, name="ledger-import"),
     path("ledger/export/", views_ledger.ledger_export, name="ledger-export"),
 ]

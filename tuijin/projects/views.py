@@ -542,3 +542,36 @@ def site_check_create(request: HttpRequest, pk: int) -> HttpResponse:
         "projects/simple_form.html",
         {"project": project, "form": form, "title": "记录现场察看", "multipart": True},
     )
+
+
+@role_required((Role.PROJECT_OFFICE,))
+@require_http_methods(["GET", "POST"])
+def project_settings(request: HttpRequest) -> HttpResponse:
+    """The office tunes the period, the light rules and the milestone templates."""
+    from . import lights
+    from .forms import RulesForm, template_formset
+    from .models import MilestoneTemplate
+
+    scope = scope_of(request.user)
+    region_id = request.user.region_id or next(iter(scope.region_ids), None)
+    rules = ProjectRules.for_region(region_id)
+    services.ensure_milestone_templates()
+    Formset = template_formset()
+    saving_rules = request.POST.get("part") == "rules"
+    saving_templates = request.POST.get("part") == "templates"
+    form = RulesForm(request.POST if saving_rules else None, instance=rules)
+    formset = Formset(
+        request.POST if saving_templates else None,
+        queryset=MilestoneTemplate.objects.all(),
+        prefix="t",
+    )
+    if saving_rules and form.is_valid():
+        form.save()
+        changed = lights.recompute(Project.objects.filter(region_id=region_id))
+        messages.success(request, f"已保存项目规则，{changed} 个项目的亮灯随之更新")
+        return redirect("projects:settings")
+    if saving_templates and formset.is_valid():
+        formset.save()
+        messages.success(request, "已保存节点模板，新登记的项目将按新模板生成节点")
+        return redirect("projects:settings")
+    return render(request, "projects/settings.html", {"form": form, "formset": formset})

@@ -224,3 +224,102 @@ class TestRegistry:
         page = client.get(reverse("projects:detail", args=[projects["own"].pk]))
         assert page.status_code == 200
         assert "责任链" in page.content.decode()
+
+
+class TestSettings:
+    def test_office_tunes_a_threshold_and_lights_follow(self, county, projects, client_for):
+        from tuijin.projects.models import Milestone, ProjectRules
+
+        from .conftest import make_project
+
+        project = make_project(
+            county,
+            name="签约项目",
+            stage=Stage.SIGNED,
+            actual_start=None,
+            planned_start=dt.date.today() + dt.timedelta(days=90),
+        )
+        Milestone.objects.create(
+            project=project, name="主体完工", planned_date=dt.date.today() - dt.timedelta(days=5)
+        )
+        from tuijin.projects import lights
+
+        lights.recompute(Project.objects.filter(pk=project.pk))
+        project.refresh_from_db()
+        assert project.light == "red"  # five days late, red from the first day by default
+        client = client_for(county.users[Role.PROJECT_OFFICE])
+        data = {
+            "part": "rules",
+            "period_kind": "month",
+            "start_red_months": 3,
+            "progress_yellow_gap": 10,
+            "progress_red_gap": 30,
+            "milestone_warn_workdays": 3,
+            "milestone_red_days": 30,
+            "missing_yellow": 1,
+            "missing_red": 2,
+            "stats_yellow_months": 1,
+            "stats_red_months": 2,
+            "photo_max_mb": 10,
+        }
+        response = client.post(reverse("projects:settings"), data)
+        assert response.status_code == 302
+        assert ProjectRules.objects.get(region=county.region).milestone_red_days == 30
+        project.refresh_from_db()
+        assert project.light == "yellow"
+        assert any("主体完工" in r and "已逾期 5 天" in r for r in project.light_reasons)
+
+    def test_inconsistent_thresholds_are_refused(self, county, client_for):
+        client = client_for(county.users[Role.PROJECT_OFFICE])
+        response = client.post(
+            reverse("projects:settings"),
+            {
+                "part": "rules",
+                "period_kind": "month",
+                "start_red_months": 3,
+                "progress_yellow_gap": 30,
+                "progress_red_gap": 10,
+                "milestone_warn_workdays": 3,
+                "milestone_red_days": 0,
+                "missing_yellow": 1,
+                "missing_red": 2,
+                "stats_yellow_months": 1,
+                "stats_red_months": 2,
+                "photo_max_mb": 10,
+            },
+        )
+        assert "红灯阈值应大于黄灯阈值" in response.content.decode()
+
+    def test_office_adds_a_milestone_template(self, county, client_for):
+        from tuijin.projects.models import MilestoneTemplate
+        from tuijin.projects.services import ensure_milestone_templates
+
+        ensure_milestone_templates()
+        count = MilestoneTemplate.objects.count()
+        client = client_for(county.users[Role.PROJECT_OFFICE])
+        formset = client.get(reverse("projects:settings")).context["formset"]
+        data = {
+            "part": "templates",
+            "t-TOTAL_FORMS": count + 1,
+            "t-INITIAL_FORMS": count,
+            "t-MIN_NUM_FORMS": 0,
+            "t-MAX_NUM_FORMS": 1000,
+        }
+        for i, form in enumerate(formset.forms[:count]):
+            for name in ("category", "name", "order", "offset_months"):
+                data[f"t-{i}-{name}"] = form.initial[name]
+            data[f"t-{i}-id"] = form.instance.pk
+        data.update(
+            {
+                f"t-{count}-category": "industry",
+                f"t-{count}-name": "消防验收",
+                f"t-{count}-order": 10,
+                f"t-{count}-offset_months": 21,
+            }
+        )
+        assert client.post(reverse("projects:settings"), data).status_code == 302
+        assert MilestoneTemplate.objects.filter(name="消防验收").exists()
+
+    @pytest.mark.parametrize("role", [Role.LEADER, Role.UNIT_STAFF, Role.PRINCIPAL])
+    def test_only_the_office_tunes(self, county, client_for, role):
+        assert client_for(county.users[role]).get(reverse("projects:settings")).status_code == 403
