@@ -32,6 +32,7 @@ from .forms import (
     WorkdayForm,
 )
 from .models import Notification, Person, SecurityEvent, Unit, WorkdayOverride
+from .panels import unit_panels
 from .permissions import role_required
 from .roles import GOVERNMENT, Role
 from .scoping import CHANGE, get_visible_or_404, scope_of
@@ -92,9 +93,13 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_visible_or_404(Unit.objects.select_related("region"), request.user, pk=pk)
     people = Person.objects.visible_to(request.user).filter(unit=unit).prefetch_related("roles")
     history = LogEntry.objects.get_for_object(unit).select_related("actor")[:50]
-    return render(
-        request, "core/unit_detail.html", {"unit": unit, "people": people, "history": history}
-    )
+    context = {
+        "unit": unit,
+        "people": people,
+        "history": history,
+        "panels": unit_panels(request, unit),
+    }
+    return render(request, "core/unit_detail.html", context)
 
 
 @role_required(GOVERNMENT)

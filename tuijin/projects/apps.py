@@ -10,9 +10,13 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from tuijin.core.demo import SEEDERS
+        from tuijin.core.panels import UNIT_PANELS
 
         from . import audit, menu  # noqa: F401  (registers models and menu entries)
         from .demo import seed_projects
+        from .panels import unit_projects_panel
 
         if seed_projects not in SEEDERS:  # the demo county's projects, added once
             SEEDERS.append(seed_projects)
+        if unit_projects_panel not in UNIT_PANELS:  # its section on each unit's page
+            UNIT_PANELS.append(unit_projects_panel)

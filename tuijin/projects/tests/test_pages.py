@@ -323,3 +323,26 @@ class TestSettings:
     @pytest.mark.parametrize("role", [Role.LEADER, Role.UNIT_STAFF, Role.PRINCIPAL])
     def test_only_the_office_tunes(self, county, client_for, role):
         assert client_for(county.users[role]).get(reverse("projects:settings")).status_code == 403
+
+
+class TestUnitPage:
+    def test_unit_page_shows_its_projects_and_problems_due(self, county, projects, client_for):
+        from tuijin.projects.services import problem_create
+
+        problem_create(
+            projects["own"],
+            description="电网接入批复未取得",
+            responsible_unit=county.township,
+            responsible_person=county.people[Role.UNIT_STAFF],
+            deadline_days=2,
+        )
+        client = client_for(county.users[Role.UNIT_STAFF])
+        page = client.get(reverse("directory:unit-detail", args=[county.township.pk]))
+        text = page.content.decode()
+        assert "重点项目" in text and "电网接入批复未取得" in text
+
+    def test_a_leader_sees_only_their_projects_on_a_unit_page(self, county, projects, client_for):
+        client = client_for(county.users[Role.LEADER])
+        page = client.get(reverse("directory:unit-detail", args=[county.other_township.pk]))
+        assert page.status_code == 200
+        assert "unit-projects" not in page.content.decode()  # the leader leads none there
