@@ -346,3 +346,115 @@ class TestUnitPage:
         page = client.get(reverse("directory:unit-detail", args=[county.other_township.pk]))
         assert page.status_code == 200
         assert "unit-projects" not in page.content.decode()  # the leader leads none there
+
+
+PROJECT_PAGES = [
+    ("projects:detail", "get"),
+    ("projects:report", "get"),
+    ("projects:milestones", "get"),
+    ("projects:problem-create", "get"),
+    ("projects:stage", "post"),
+    ("projects:edit", "get"),
+    ("projects:site-check", "get"),
+]
+
+
+class TestEveryPageKeepsItsScope:
+    @pytest.mark.parametrize(("name", "method"), PROJECT_PAGES)
+    def test_another_units_project_is_404_on_every_page(
+        self, county, projects, client_for, name, method
+    ):
+        client = client_for(county.users[Role.UNIT_STAFF])
+        url = reverse(name, args=[projects["other"].pk])
+        response = getattr(client, method)(url)
+        assert response.status_code in (403, 404)
+        assert "河口镇污水处理厂" not in response.content.decode()
+
+    @pytest.mark.parametrize(("name", "method"), PROJECT_PAGES)
+    def test_enterprise_is_refused_every_page(self, county, projects, client_for, name, method):
+        client = client_for(county.users[Role.ENTERPRISE])
+        response = getattr(client, method)(reverse(name, args=[projects["own"].pk]))
+        assert response.status_code == 403
+
+    def test_problems_of_another_unit_cannot_be_updated(self, county, projects, client_for):
+        from tuijin.projects.models import Problem
+        from tuijin.projects.services import problem_create
+
+        problem = problem_create(
+            projects["other"],
+            description="征地未完成",
+            responsible_unit=county.other_township,
+            responsible_person=county.people["other_staff"],
+        )
+        client = client_for(county.users[Role.UNIT_STAFF])
+        page = client.post(
+            reverse("projects:problem-update", args=[problem.pk]),
+            {"status": "resolved", "measure": "篡改"},
+        )
+        api = client.patch(
+            f"/api/problems/{problem.pk}/", {"status": "resolved"}, content_type="application/json"
+        )
+        assert (page.status_code, api.status_code) == (404, 404)
+        assert Problem.objects.get(pk=problem.pk).status == "open"
+
+    def test_api_milestones_of_another_unit_are_hidden(self, county, projects, client_for):
+        from tuijin.projects.models import Milestone
+
+        milestone = Milestone.objects.create(project=projects["other"], name="开工")
+        client = client_for(county.users[Role.UNIT_STAFF])
+        assert client.get(f"/api/milestones/{milestone.pk}/").status_code == 404
+        response = client.patch(
+            f"/api/milestones/{milestone.pk}/",
+            {"actual_date": "2026-01-01"},
+            content_type="application/json",
+        )
+        assert response.status_code == 404
+
+    def test_api_report_by_the_unit_and_refused_for_another(self, county, projects, client_for):
+        client = client_for(county.users[Role.UNIT_STAFF])
+        period = dt.date.today().replace(day=1).isoformat()
+        ok = client.post(
+            "/api/reports/",
+            {
+                "project": projects["own"].pk,
+                "period": period,
+                "progress_text": "桩基施工",
+                "invested": "100",
+            },
+            content_type="application/json",
+        )
+        refused = client.post(
+            "/api/reports/",
+            {
+                "project": projects["other"].pk,
+                "period": period,
+                "progress_text": "x",
+                "invested": "1",
+            },
+            content_type="application/json",
+        )
+        future = client.post(
+            "/api/reports/",
+            {
+                "project": projects["own"].pk,
+                "period": "2099-01-01",
+                "progress_text": "x",
+                "invested": "1",
+            },
+            content_type="application/json",
+        )
+        assert ok.status_code == 201 and ok.json()["cumulative_invested"] == "100.00"
+        assert refused.status_code in (400, 404)
+        assert future.status_code == 400 and "period" in future.json()["fields"]
+
+    def test_api_project_create_is_for_the_office(self, county, client_for):
+        body = {"name": "API 项目", "total_investment": "100", "host_unit": county.township.pk}
+        unit = client_for(county.users[Role.UNIT_STAFF]).post(
+            "/api/projects/", body, content_type="application/json"
+        )
+        assert unit.status_code in (403, 404)
+        office = client_for(county.users[Role.PROJECT_OFFICE]).post(
+            "/api/projects/", body, content_type="application/json"
+        )
+        assert office.status_code == 201
+        assert Project.objects.get(name="API 项目").milestones.exists()
