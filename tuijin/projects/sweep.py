@@ -110,3 +110,8 @@ def run_sweep(today: dt.date | None = None) -> SweepReport:
     report.lights_changed = lights.recompute(active, today)
     report.problems_due, report.reminders_sent, report.without_account = remind_problems(today)
     return report
+
+
+def sweep_step(today: dt.date) -> str:
+    """The projects' part of ``tuijin sweep``."""
+    return run_sweep(today).summary()

@@ -11,8 +11,9 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
 
-from tuijin.projects.sweep import run_sweep
+from tuijin.core.sweeps import run_all
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -33,13 +34,14 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="按该日期巡检，格式 YYYY-MM-DD，默认今天")
 
     def handle(self, *args, date: str | None = None, **options):
-        day = parse_date(date) if date is not None else None
+        day = parse_date(date) if date is not None else timezone.localdate()
         try:
-            report = run_sweep(day)
+            lines = run_all(day)
         except DatabaseError:
             raise CommandError("无法读取数据库：数据库未初始化？请先运行 tuijin migrate") from None
         except (ValueError, OverflowError) as error:
             # The calendar's ValueErrors carry a Chinese message; an overflow is a date past 9999.
             message = str(error) if isinstance(error, ValueError) else "日期超出可计算范围"
             raise CommandError(message) from None
-        self.stdout.write(report.summary())
+        for line in lines:
+            self.stdout.write(line)
