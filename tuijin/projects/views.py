@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.forms import DateField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -396,49 +397,40 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReportForm(
         request.POST or None, request.FILES or None, initial={"period": period_default}
     )
-    if request.method == "POST":
-        if request.POST.get("unchanged") == "1":
-            try:
-                services.report_unchanged(
-                    project,
-                    request.POST.get("period")
-                    and dt.date.fromisoformat(request.POST["period"])
-                    or period_default,
-                    acting_user=request.user,
-                )
-            except (services.ProjectRuleError, ValueError) as exc:
-                messages.error(request, getattr(exc, "message", "填报期无效"))
-            else:
-                messages.success(request, "已确认本期无变化")
-                return redirect("projects:detail", pk=project.pk)
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.report_file(
-                    project,
-                    data["period"],
-                    acting_user=request.user,
-                    progress_text=data["progress_text"],
-                    invested=data["invested"],
-                    problems_text=data["problems_text"],
-                    coordination_text=data["coordination_text"],
-                    photos=data["photos"],
-                )
-            except services.ProjectRuleError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, "进度已报送，联系县领导已收到")
-                return redirect("projects:detail", pk=project.pk)
+    if request.method == "POST" and request.POST.get("unchanged") == "1":
+        try:
+            period = DateField(required=False).clean(request.POST.get("period")) or period_default
+            services.report_unchanged(project, period, acting_user=request.user)
+        except ValidationError:
+            messages.error(request, "填报期无效")
+        except services.ProjectRuleError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已确认本期无变化")
+            return redirect("projects:detail", pk=project.pk)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.report_file(
+                project,
+                data["period"],
+                acting_user=request.user,
+                progress_text=data["progress_text"],
+                invested=data["invested"],
+                problems_text=data["problems_text"],
+                coordination_text=data["coordination_text"],
+                photos=data["photos"],
+            )
+        except services.ProjectRuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "进度已报送，联系县领导已收到")
+            return redirect("projects:detail", pk=project.pk)
     context = {
         "project": project,
         "form": form,
         "due": [(p, period_label(p, kind)) for p in due],
-        "period_label": period_label(
-            form["period"].value()
-            if isinstance(form["period"].value(), dt.date)
-            else period_default,
-            kind,
-        ),
+        "period_label": period_label(period_default, kind),
         "last": last,
         "can_unchanged": last is not None and project.light == Light.GREEN,
     }

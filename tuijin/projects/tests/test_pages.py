@@ -458,3 +458,32 @@ class TestEveryPageKeepsItsScope:
         )
         assert office.status_code == 201
         assert Project.objects.get(name="API 项目").milestones.exists()
+
+
+def test_green_project_confirmed_unchanged_in_one_tap(county, projects, client_for):
+    from tuijin.projects.services import report_submit
+
+    project = projects["own"]
+    this_month = dt.date.today().replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    report_submit(
+        project,
+        last_month,
+        acting_user=county.users[Role.UNIT_STAFF],
+        progress_text="设备安装调试中",
+        invested="300",
+        today=dt.date.today(),
+    )
+    Project.objects.filter(pk=project.pk).update(light="green")
+    client = client_for(county.users[Role.UNIT_STAFF])
+    response = client.post(
+        reverse("projects:report", args=[project.pk]),
+        {"unchanged": "1", "period": this_month.isoformat()},
+    )
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(project=project, period=this_month)
+    assert (report.unchanged, report.invested, report.progress_text) == (
+        True,
+        Decimal("0"),
+        "设备安装调试中",
+    )
