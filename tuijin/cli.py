@@ -9,6 +9,8 @@ PROJECT_COMMANDS = {
     "demo": "创建数据库、首次灌入演示县数据，在 127.0.0.1:8000 提供服务并打印演示账号",
     "serve": "生产服务（gunicorn + WhiteNoise，附带后台任务进程）",
     "import-directory": "导入县通讯录 Excel（单位、人员、角色），全部成功或全部不导入",
+    "import-ledger": "导入重点项目台账 Excel，全部成功或全部不导入；--dry-run 只检查",
+    "export-ledger": "按台账格式导出重点项目推进情况（.xlsx）",
     "workdays": "工作日计算：add DATE N 求期限；count FROM TO 数工作日",
     "verify-audit": "校验审计日志哈希链",
     "sweep": "巡检：重算红黄绿灯、提醒到期问题（可重复运行；--date YYYY-MM-DD 按指定日期）",
