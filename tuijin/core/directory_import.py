@@ -27,6 +27,7 @@ from django.db import models, transaction
 from openpyxl import load_workbook
 
 from .accounts import sync_account
+from .imports import ImportRejected
 from .models import Person, PersonRole, Region, Unit
 from .models.directory import mobile_validator
 from .roles import DirectoryRole
@@ -86,16 +87,8 @@ class RowError:
         return f"{where}：{self.message}"
 
 
-class DirectoryImportError(Exception):
-    """The file was rejected; ``errors`` lists every problem found. Nothing was written."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("；".join(str(e) for e in errors[:5]))
-        self.errors = errors
-
-    def lines(self) -> list[str]:
-        """A count, then one line per problem: what the command line and logs show."""
-        return [f"导入失败，共 {len(self.errors)} 处错误：", *(f"  {e}" for e in self.errors)]
+class DirectoryImportError(ImportRejected):
+    """The directory file was rejected; nothing was written."""
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,6 @@ class PersonForm(forms.ModelForm):
         fields = ["title", "mobile"]
 
 
-class DirectoryUploadForm(forms.Form):
-    file = forms.FileField(label="通讯录 Excel 文件（.xlsx）")
-
-
 class UnitFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False, max_length=50)
     kind = forms.ChoiceField(

@@ -6,11 +6,8 @@ Views stay thin: they read through ``visible_to`` / ``get_visible_or_404`` and c
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from pathlib import Path
 
 from auditlog.models import LogEntry
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -22,15 +19,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import security, workdays
-from .directory_import import DirectoryImportError, import_directory
+from .directory_import import import_directory
 from .forms import (
-    DirectoryUploadForm,
     PersonFilterForm,
     PersonForm,
     UnitFilterForm,
     WorkdayCountForm,
     WorkdayForm,
 )
+from .imports import preview_then_confirm
 from .models import Notification, Person, SecurityEvent, Unit, WorkdayOverride
 from .panels import unit_panels
 from .permissions import role_required
@@ -144,55 +141,23 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @role_required(())
 @require_http_methods(["GET", "POST"])
 def directory_import(request: HttpRequest) -> HttpResponse:
     """Upload, preview (a dry run), then confirm: the same service does both."""
-    form = DirectoryUploadForm()
-    context: dict = {"form": form}
-    if request.method == "POST" and request.POST.get("action") == "confirm":
-        token = request.session.pop("directory_import", None)
-        path = _import_dir() / f"{token}.xlsx" if token else None
-        if path is None or not path.exists():
-            messages.error(request, "预览已失效，请重新上传文件")
-            return redirect("directory:import")
-        try:
-            report = import_directory(path)
-        except DirectoryImportError as exc:
-            context["errors"] = exc.errors
-        else:
-            messages.success(request, "通讯录已导入：" + "；".join(report.summary_lines()))
-            return redirect("directory:unit-list")
-        finally:
-            path.unlink(missing_ok=True)
-    elif request.method == "POST":
-        form = DirectoryUploadForm(request.POST, request.FILES)
-        context["form"] = form
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > settings.TUIJIN_MAX_IMPORT_BYTES:
-                form.add_error("file", "文件过大，请拆分后再导入")
-            else:
-                token = uuid.uuid4().hex
-                path = _import_dir() / f"{token}.xlsx"
-                with path.open("wb") as out:
-                    for chunk in upload.chunks():
-                        out.write(chunk)
-                try:
-                    report = import_directory(path, dry_run=True)
-                except DirectoryImportError as exc:
-                    path.unlink(missing_ok=True)
-                    context["errors"] = exc.errors
-                else:
-                    request.session["directory_import"] = token
-                    context["report"] = report
-    return render(request, "core/directory_import.html", context)
+
+    def done(report) -> HttpResponse:
+        messages.success(request, "通讯录已导入：" + "；".join(report.summary_lines()))
+        return redirect("directory:unit-list")
+
+    return preview_then_confirm(
+        request,
+        session_key="directory_import",
+        template="core/directory_import.html",
+        run=import_directory,
+        on_success=done,
+        label="通讯录 Excel 文件（.xlsx）",
+    )
 
 
 # --- Audit trail --------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from openpyxl.utils.datetime import from_excel
 
 from tuijin.core.directory_import import NOT_XLSX, OLD_XLS, OLE2_MAGIC, UNREADABLE
 from tuijin.core.directory_import import normalise_mobile as _mobile
+from tuijin.core.imports import ImportRejected
 from tuijin.core.models import Person, Region, Unit
 from tuijin.core.roles import DirectoryRole
 
@@ -247,15 +248,8 @@ class RowError:
         return f"{where}：{self.message}" if where else self.message
 
 
-class LedgerImportError(Exception):
-    """The ledger was rejected; ``errors`` lists every problem found. Nothing was written."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("；".join(str(e) for e in errors[:5]))
-        self.errors = errors
-
-    def lines(self) -> list[str]:
-        return [f"导入失败，共 {len(self.errors)} 处错误：", *(f"  {e}" for e in self.errors)]
+class LedgerImportError(ImportRejected):
+    """The ledger was rejected; nothing was written."""
 
 
 @dataclass(frozen=True)
