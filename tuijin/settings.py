@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tuijin.core",
     "tuijin.projects",
+    "tuijin.supervision",
+    "tuijin.cockpit",
 ]
 
 MIDDLEWARE = [

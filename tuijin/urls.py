@@ -16,6 +16,8 @@ urlpatterns = [
     path("calendar/", views.calendar_page, name="calendar"),
     path("inbox/", views.inbox, name="inbox"),
     path("projects/", include("tuijin.projects.urls")),
+    path("supervision/", include("tuijin.supervision.urls")),
+    path("cockpit/", include("tuijin.cockpit.urls")),
     path("api/", include("tuijin.core.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

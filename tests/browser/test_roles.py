@@ -6,22 +6,14 @@ from playwright.sync_api import expect
 from tuijin.core.demo import DEMO_PASSWORD, seed_demo
 from tuijin.core.models import Person
 
-GOV_MENU = ["首页", "消息", "重点项目", "单位通讯录", "人员查询", "工作日历", "接口文档"]
+GOV_MENU = ["首页", "消息", "重点项目", "督办单", "单位通讯录", "人员查询", "工作日历", "接口文档"]
+OFFICE_EXTRA = ["台账导入", "项目设置", "驾驶舱"]
 MENUS = {
-    "admin": [
-        *GOV_MENU,
-        "我的项目",
-        "待填报",
-        "台账导入",
-        "项目设置",
-        "通讯录导入",
-        "审计日志",
-        "后台管理",
-    ],
-    "principal": [*GOV_MENU, "我的项目"],
+    "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入", "审计日志", "后台管理"],
+    "principal": [*GOV_MENU, "我的项目", "驾驶舱"],
     "leader": [*GOV_MENU, "我的项目"],
-    "supervision": [*GOV_MENU, "审计日志"],
-    "projectoffice": [*GOV_MENU, "台账导入", "项目设置"],
+    "supervision": [*GOV_MENU, "审计日志", "驾驶舱"],
+    "projectoffice": [*GOV_MENU, *OFFICE_EXTRA],
     "township": [*GOV_MENU, "待填报"],
     "department": [*GOV_MENU, "待填报"],
     "enterprise": ["首页", "消息"],

@@ -20,4 +20,8 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("reports", ReportViewSet, basename="report")
 router.register("problems", ProblemViewSet, basename="problem")
+
+from tuijin.supervision.api import OrderViewSet  # noqa: E402
+
+router.register("orders", OrderViewSet, basename="order")
 urlpatterns = router.urls

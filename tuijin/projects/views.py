@@ -267,6 +267,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pending": project.stage_changes.filter(status=StageChange.Status.PROPOSED).first(),
         "timeline": _timeline(project),
         "stage_form": StageForm(),
+        "can_issue_order": scope_of(request.user).has(Role.SUPERVISION),
     }
     return render(request, "projects/project_detail.html", context)
 

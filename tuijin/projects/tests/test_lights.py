@@ -656,14 +656,14 @@ def test_sweep_skips_problems_of_dropped_projects(county):
 # --- The command ----------------------------------------------------------------------------
 
 
-def test_sweep_command_prints_one_chinese_line(county):
+def test_sweep_command_prints_the_projects_line(county):
     project = make_project(county, "风电项目")
     Milestone.objects.create(project=project, name="环评", planned_date=D("2026-06-10"))
     make_problem(project, county.people[Role.UNIT_STAFF], "2026-06-09")
     out = io.StringIO()
     call_command("sweep", "--date", "2026-06-11", stdout=out)
-    text = out.getvalue().strip()
-    assert "\n" not in text
+    lines = out.getvalue().strip().splitlines()
+    text = next(line for line in lines if "红黄绿灯" in line)  # one line per module's step
     assert text == (
         "2026-06-11 巡检完成：重算 1 个项目的红黄绿灯，1 个有变化；"
         "逾期或 3 个工作日内到期的问题 1 个，发出提醒 1 条"

@@ -1,0 +1,154 @@
+"""The cockpit page and its big-screen mode: the same figures, two layouts.
+
+Both read the user's visible projects through the project list's own filters, so a figure and
+the list it links to (``/projects/?stage=…&light=…&unit=…``) show the same records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from tuijin.core.models import Unit
+from tuijin.core.permissions import role_required
+from tuijin.projects.filters import ProjectFilterSet
+from tuijin.projects.models import Light, Project, Stage
+
+from .menu import COCKPIT_VIEWERS
+from .services import cockpit_figures
+
+BASE_FILTERS = ("unit", "level", "category")
+LIGHT_COLORS = {Light.RED: "#d63939", Light.YELLOW: "#f2b01e", Light.GREEN: "#2fb344"}
+
+
+class CockpitFilterSet(ProjectFilterSet):
+    """The list's unit, level and category filters; units limited to the user's county."""
+
+    class Meta(ProjectFilterSet.Meta):
+        fields = list(BASE_FILTERS)
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.filters):
+            if name not in BASE_FILTERS:
+                del self.filters[name]
+        if user is not None:
+            self.filters["unit"].queryset = Unit.objects.visible_to(user)
+
+
+def _year(request: HttpRequest, today: dt.date) -> int:
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= 2100 else today.year
+
+
+def _money(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+class Links:
+    """URLs of the project list for a figure: the cockpit's filters plus the figure's own."""
+
+    def __init__(self, filterset: CockpitFilterSet) -> None:
+        data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+        self.base = {}
+        for name in BASE_FILTERS:
+            value = data.get(name)
+            if value:
+                self.base[name] = value.pk if hasattr(value, "pk") else value
+        self.list_url = reverse("projects:list")
+
+    def __call__(self, **extra) -> str:
+        params = {**self.base, **{k: v for k, v in extra.items() if v is not None}}
+        return f"{self.list_url}?{urlencode(params)}" if params else self.list_url
+
+
+def _context(request: HttpRequest) -> dict:
+    today = dt.date.today()
+    year = _year(request, today)
+    projects = Project.objects.visible_to(request.user)
+    filterset = CockpitFilterSet(request.GET or None, queryset=projects, user=request.user)
+    figures = cockpit_figures(filterset.qs, today, year)
+    link = Links(filterset)
+    totals = figures["totals"]
+    for stage in [*figures["funnel"], figures["dropped"]]:
+        stage["url"] = link(stage=stage["stage"])
+    for unit in figures["lights_by_unit"]:
+        unit["url"] = link(unit=unit["unit_id"])
+        unit["urls"] = {light: link(unit=unit["unit_id"], light=light) for light in LIGHT_COLORS}
+    for row in figures["lagging"]:
+        row["url"] = reverse("projects:detail", args=[row["project"].pk])
+    links = {
+        "projects": link(),
+        "active": link(),
+        "red": link(light=Light.RED),
+        "yellow": link(light=Light.YELLOW),
+        "green": link(light=Light.GREEN),
+        "started": link(stage=Stage.STARTED),
+        "dropped": link(stage=Stage.DROPPED),
+        "year": link(year=year),
+    }
+    chart_data = {
+        "year": year,
+        "funnel": [
+            {
+                "name": s["label"],
+                "count": s["count"],
+                "investment": _money(s["investment"]),
+                "url": s["url"],
+            }
+            for s in figures["funnel"]
+        ],
+        "lights": {
+            "units": [u["name"] for u in figures["lights_by_unit"]],
+            "series": [
+                {
+                    "key": light.value,
+                    "name": light.label,
+                    "color": color,
+                    "data": [u[light.value] for u in figures["lights_by_unit"]],
+                    "urls": [u["urls"][light.value] for u in figures["lights_by_unit"]],
+                }
+                for light, color in reversed(LIGHT_COLORS.items())
+            ],
+        },
+        "monthly": {
+            "months": [f"{m['month']}月" for m in figures["monthly"]],
+            "invested": [_money(m["invested"]) for m in figures["monthly"]],
+            "cumulative": [_money(m["cumulative"]) for m in figures["monthly"]],
+            "timeline": [_money(m["timeline"]) for m in figures["monthly"]],
+            "plan": _money(totals["year_plan"]),
+            "url": links["year"],
+        },
+    }
+    return {
+        "figures": figures,
+        "totals": totals,
+        "links": links,
+        "chart_data": chart_data,
+        "filterset": filterset,
+        "year": year,
+        "years": range(today.year + 1, today.year - 5, -1),
+        "today": today,
+        "query": request.GET.urlencode(),
+        "title": "领导驾驶舱",
+    }
+
+
+@role_required(COCKPIT_VIEWERS)
+def index(request: HttpRequest) -> HttpResponse:
+    """The cockpit inside the shell, with its filters."""
+    return render(request, "cockpit/index.html", _context(request))
+
+
+@role_required(COCKPIT_VIEWERS)
+def screen(request: HttpRequest) -> HttpResponse:
+    """The same figures on a dark 1920×1080 screen for the command room; reloads every 5 min."""
+    return render(request, "cockpit/screen.html", _context(request))

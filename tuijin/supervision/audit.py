@@ -1,0 +1,8 @@
+"""Every change of an order and its history goes into the audit trail."""
+
+from tuijin.core.audit import track
+
+from .models import OrderEvent, OrderFile, SupervisionOrder
+
+for model in (SupervisionOrder, OrderEvent, OrderFile):
+    track(model)

@@ -1,0 +1,418 @@
+"""Business rules of supervision orders: issue, sign, respond, accept, return, and the sweep.
+
+Pages, the API and the sweep call these; each takes the acting user, validates, and writes in
+one transaction. Errors are ``OrderRuleError`` with a Chinese message naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from tuijin.core import workdays
+from tuijin.core.models import Person, Unit, User, notify
+from tuijin.core.roles import DirectoryRole, Role
+from tuijin.core.scoping import scope_of
+
+from .models import OrderEvent, OrderFile, SupervisionOrder
+
+Status = SupervisionOrder.Status
+Kind = OrderEvent.Kind
+
+REMIND_BEFORE_WORKDAYS = 3
+# Overdue working days after which an order goes to the contact leader; twice that, to the
+# principal leaders. A setting can change it (``TUIJIN_ORDER_ESCALATE_AFTER``).
+ESCALATE_AFTER_WORKDAYS = 3
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+FILE_TYPES = frozenset(
+    {
+        ".pdf",
+        ".doc",
+        ".docx",
+        ".wps",
+        ".xls",
+        ".xlsx",
+        ".et",
+        ".ppt",
+        ".pptx",
+        ".dps",
+        ".ofd",
+        ".txt",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".zip",
+        ".rar",
+        ".7z",
+    }
+)
+
+
+class OrderRuleError(ValueError):
+    """A rule of supervision orders refused the change; ``field`` names the offending field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def escalate_after() -> int:
+    return int(getattr(settings, "TUIJIN_ORDER_ESCALATE_AFTER", ESCALATE_AFTER_WORKDAYS))
+
+
+def _link(order: SupervisionOrder) -> str:
+    return reverse("supervision:detail", args=[order.pk])
+
+
+def _event(order, kind, actor=None, text="", on_date=None) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=actor,
+        text=text,
+        on_date=on_date or timezone.localdate(),
+    )
+
+
+def _require_office(acting_user: User) -> None:
+    if not scope_of(acting_user).has(Role.SUPERVISION):
+        raise OrderRuleError("只有督查室可以执行此操作", "order")
+
+
+def _require_unit(order: SupervisionOrder, acting_user: User) -> None:
+    scope = scope_of(acting_user)
+    if not (Role.UNIT_STAFF in scope.roles and scope.unit_id == order.unit_id):
+        raise OrderRuleError("这份督办单不是下发给本单位的，不能办理", "order")
+
+
+def _locked(order: SupervisionOrder) -> SupervisionOrder:
+    """The order as stored now, so two clicks at once cannot both move it."""
+    return SupervisionOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def _deadline_line(order: SupervisionOrder) -> str:
+    line = f"办结期限：{order.deadline:%Y-%m-%d}（{order.deadline_days} 个工作日）"
+    return line + ("（暂定，待录入当年放假安排）" if order.deadline_provisional else "")
+
+
+@transaction.atomic
+def order_issue(
+    *,
+    acting_user: User,
+    unit: Unit | None,
+    person: Person | None,
+    title: str,
+    content: str,
+    deadline_days: int | None,
+    issued_on: dt.date | None = None,
+    project=None,
+    problem=None,
+) -> SupervisionOrder:
+    """Issue an order to a unit and its named person; number it and tell the person.
+
+    The number is the region's highest of the year plus one, taken inside the transaction
+    (SQLite runs write transactions one at a time; on PostgreSQL the unique constraint turns
+    a rare collision into an error rather than two orders with one number).
+    """
+    _require_office(acting_user)
+    scope = scope_of(acting_user)
+    title, content = (title or "").strip(), (content or "").strip()
+    if not title:
+        raise OrderRuleError("请填写督办事由", "title")
+    if not content:
+        raise OrderRuleError("请填写督办事项", "content")
+    if unit is None:
+        raise OrderRuleError("请选择承办单位", "unit")
+    if not scope.is_admin and unit.region_id not in scope.region_ids:
+        raise OrderRuleError("承办单位不在本县", "unit")
+    if person is None:
+        raise OrderRuleError("督办单必须指定责任人", "person")
+    if person.unit_id != unit.pk:
+        raise OrderRuleError(f"责任人{person.name}不是{unit.name}的人员", "person")
+    if deadline_days is None or deadline_days < 1:
+        raise OrderRuleError("办理时限至少为 1 个工作日：办结期限不能早于下发日期", "deadline_days")
+    if deadline_days > 365:
+        raise OrderRuleError("办理时限不能超过 365 个工作日", "deadline_days")
+    if problem is not None:
+        if project is None:
+            project = problem.project
+        elif problem.project_id != project.pk:
+            raise OrderRuleError("所选问题不属于所选项目", "problem")
+    if project is not None and project.region_id != unit.region_id:
+        raise OrderRuleError("项目与承办单位不在同一个县", "project")
+    issued_on = issued_on or timezone.localdate()
+    due = workdays.add_workdays(issued_on, deadline_days)
+    last = SupervisionOrder.objects.filter(region_id=unit.region_id, year=issued_on.year).aggregate(
+        n=Max("number")
+    )["n"]
+    order = SupervisionOrder.objects.create(
+        region_id=unit.region_id,
+        year=issued_on.year,
+        number=(last or 0) + 1,
+        title=title,
+        content=content,
+        project=project,
+        problem=problem,
+        unit=unit,
+        person=person,
+        issued_on=issued_on,
+        deadline_days=deadline_days,
+        deadline=due.value,
+        deadline_provisional=due.provisional,
+        issued_by=acting_user,
+    )
+    _event(order, Kind.ISSUED, acting_user, f"下发给{unit.name}，责任人{person.name}", issued_on)
+    notify(
+        person.user,
+        f"督办单：{order.code} {title}",
+        "\n".join(
+            [f"承办单位：{unit.name}，责任人：{person.name}", _deadline_line(order), content]
+        ),
+        _link(order),
+    )
+    return order
+
+
+@transaction.atomic
+def order_sign(order: SupervisionOrder, *, acting_user: User) -> SupervisionOrder:
+    """The unit signs for the order (签收): it has seen it and answers for it."""
+    _require_unit(order, acting_user)
+    order = _locked(order)
+    if order.status != Status.ISSUED:
+        raise OrderRuleError(f"督办单{order.get_status_display()}，不能再签收", "order")
+    order.status = Status.SIGNED
+    order.save(update_fields=["status"])
+    _event(order, Kind.SIGNED, acting_user)
+    return order
+
+
+def _check_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
+    files = list(files or [])
+    if len(files) > MAX_FILES:
+        raise OrderRuleError(f"附件最多 {MAX_FILES} 个", "files")
+    for upload in files:
+        suffix = PurePath(upload.name or "").suffix.lower()
+        if suffix not in FILE_TYPES:
+            raise OrderRuleError(
+                f"附件「{upload.name}」的类型不支持：请上传办公文档、PDF、图片或压缩包", "files"
+            )
+        if upload.size > MAX_FILE_BYTES:
+            raise OrderRuleError(f"附件「{upload.name}」超过 10 MB", "files")
+    return files
+
+
+@transaction.atomic
+def order_respond(
+    order: SupervisionOrder,
+    *,
+    acting_user: User,
+    text: str,
+    files: Iterable[UploadedFile] = (),
+) -> OrderEvent:
+    """The unit reports what it did (反馈), with evidence; the office is told."""
+    _require_unit(order, acting_user)
+    text = (text or "").strip()
+    if not text:
+        raise OrderRuleError("请填写办理情况", "text")
+    files = _check_files(files)
+    order = _locked(order)
+    if order.status == Status.ISSUED:
+        raise OrderRuleError("请先签收督办单，再反馈办理情况", "order")
+    if order.status not in (Status.SIGNED, Status.RETURNED):
+        raise OrderRuleError(f"督办单{order.get_status_display()}，不能再反馈", "order")
+    order.status = Status.RESPONDED
+    order.save(update_fields=["status"])
+    event = _event(order, Kind.RESPONDED, acting_user, text)
+    for upload in files:
+        OrderFile.objects.create(
+            event=event, file=upload, name=PurePath(upload.name).name[:200], size=upload.size
+        )
+    notify(
+        order.issued_by,
+        f"督办单已反馈：{order.code} {order.title}",
+        f"{order.unit.name}（{order.person.name}）：{text}",
+        _link(order),
+    )
+    return event
+
+
+@transaction.atomic
+def order_accept(
+    order: SupervisionOrder, *, acting_user: User, text: str = "", today: dt.date | None = None
+) -> SupervisionOrder:
+    """The office accepts the response (办结); the order is closed."""
+    _require_office(acting_user)
+    order = _locked(order)
+    if order.status != Status.RESPONDED:
+        raise OrderRuleError("只有已反馈的督办单可以办结", "order")
+    order.status = Status.ACCEPTED
+    order.accepted_on = today or timezone.localdate()
+    order.save(update_fields=["status", "accepted_on"])
+    _event(order, Kind.ACCEPTED, acting_user, (text or "").strip(), order.accepted_on)
+    notify(order.person.user, f"督办单已办结：{order.code} {order.title}", text, _link(order))
+    return order
+
+
+@transaction.atomic
+def order_return(order: SupervisionOrder, *, acting_user: User, reason: str) -> SupervisionOrder:
+    """The office sends the response back (退回) with its reason; the unit responds again."""
+    _require_office(acting_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderRuleError("退回必须说明理由", "reason")
+    order = _locked(order)
+    if order.status != Status.RESPONDED:
+        raise OrderRuleError("只有已反馈的督办单可以退回", "order")
+    order.status = Status.RETURNED
+    order.save(update_fields=["status"])
+    _event(order, Kind.RETURNED, acting_user, reason)
+    notify(
+        order.person.user,
+        f"督办单被退回：{order.code} {order.title}",
+        f"退回理由：{reason}\n请补充办理后重新反馈。",
+        _link(order),
+    )
+    return order
+
+
+# --- The sweep -----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepCount:
+    open: int = 0
+    reminded: int = 0
+    escalated: int = 0
+
+
+def _remind(order: SupervisionOrder, today: dt.date, state: str) -> None:
+    _event(order, Kind.REMINDED, None, f"系统催办：{state}", today)
+    notify(
+        order.person.user,
+        f"催办（{today:%Y-%m-%d}）：{order.code} {state}",
+        "\n".join(
+            [
+                order.title,
+                f"承办单位：{order.unit.name}，责任人：{order.person.name}",
+                _deadline_line(order),
+                "请抓紧办理，并在平台反馈办理情况。",
+            ]
+        ),
+        _link(order),
+    )
+
+
+def _principals(order: SupervisionOrder) -> list[Person]:
+    return list(
+        Person.objects.filter(
+            region_id=order.region_id, roles__role=DirectoryRole.PRINCIPAL
+        ).select_related("user")
+    )
+
+
+def _escalate(order: SupervisionOrder, today: dt.date, level: int, overdue: int) -> None:
+    if level == SupervisionOrder.Escalation.CONTACT_LEADER:
+        leader = order.project.contact_leader if order.project_id else None
+        recipients = [leader] if leader else []
+        to = (
+            f"联系县领导{leader.name}"
+            if leader
+            else "联系县领导（该督办单未关联有联系县领导的项目）"
+        )
+    else:
+        recipients = _principals(order)
+        to = "主要领导" + ("、".join(p.name for p in recipients) or "")
+    order.escalation = level
+    order.save(update_fields=["escalation"])
+    _event(order, Kind.ESCALATED, None, f"逾期 {overdue} 个工作日，升级报{to}", today)
+    for person in recipients:
+        notify(
+            person.user,
+            f"督办单逾期升级：{order.code} {order.title}",
+            "\n".join(
+                [
+                    f"承办单位：{order.unit.name}，责任人：{order.person.name}"
+                    f"（{order.person.mobile}）",
+                    _deadline_line(order),
+                    f"已逾期 {overdue} 个工作日，状态：{order.get_status_display()}",
+                ]
+            ),
+            _link(order),
+        )
+
+
+@transaction.atomic
+def run_sweep(today: dt.date) -> SweepCount:
+    """Reminders and escalations of every open order for ``today``; a second run adds nothing.
+
+    Before the deadline: one reminder once the deadline is within ``REMIND_BEFORE_WORKDAYS``
+    working days. After it: one reminder every working day, and escalation by overdue working
+    days. Each reminder is an event dated ``today``, which is what makes the sweep idempotent.
+    Only orders due soon or overdue are read, and the calendar is asked once per deadline.
+    """
+    count = SweepCount()
+    if not workdays.is_workday(today).value:
+        return count
+    horizon = workdays.add_workdays(today, REMIND_BEFORE_WORKDAYS).value
+    due = (
+        SupervisionOrder.objects.open()
+        .filter(issued_on__lte=today, deadline__lte=horizon)
+        .select_related("unit", "person__user", "project__contact_leader__user")
+        .order_by("deadline", "id")
+    )
+    orders = list(due)
+    count.open = len(orders)
+    deadlines = {order.pk: order.deadline for order in orders}
+    reminded_today, pre_reminded = set(), set()
+    for order_id, on_date in OrderEvent.objects.filter(
+        order__in=due.values("pk"), kind=Kind.REMINDED
+    ).values_list("order_id", "on_date"):
+        if on_date == today:
+            reminded_today.add(order_id)
+        if order_id in deadlines and on_date <= deadlines[order_id]:
+            pre_reminded.add(order_id)
+    overdue_days: dict[dt.date, int] = {}
+    limit = escalate_after()
+    for order in orders:
+        if order.deadline >= today:
+            if order.pk not in pre_reminded:
+                state = (
+                    "今天到期"
+                    if order.deadline == today
+                    else f"将于 {order.deadline:%Y-%m-%d} 到期"
+                )
+                _remind(order, today, state)
+                count.reminded += 1
+            continue
+        if order.deadline not in overdue_days:
+            after_deadline = order.deadline + dt.timedelta(days=1)
+            overdue_days[order.deadline] = workdays.count_workdays(after_deadline, today).value
+        overdue = overdue_days[order.deadline]
+        if order.pk not in reminded_today:
+            _remind(order, today, f"已逾期 {overdue} 个工作日")
+            count.reminded += 1
+        for level, after in ((1, limit), (2, 2 * limit)):
+            if order.escalation < level and overdue >= after:
+                _escalate(order, today, level, overdue)
+                count.escalated += 1
+    return count
+
+
+def sweep_orders(today: dt.date) -> str:
+    """The supervision part of ``tuijin sweep``: one line in Chinese."""
+    count = run_sweep(today)
+    return (
+        f"{today:%Y-%m-%d} 督办单巡检：逾期或 {REMIND_BEFORE_WORKDAYS} 个工作日内到期 "
+        f"{count.open} 件，发出催办 {count.reminded} 条，"
+        f"升级督办 {count.escalated} 次"
+    )

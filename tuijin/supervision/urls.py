@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "supervision"
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("new/", views.order_create, name="create"),
+    path("new/people/", views.unit_people, name="people"),
+    path("<int:pk>/", views.order_detail, name="detail"),
+    path("<int:pk>/sign/", views.order_sign, name="sign"),
+    path("<int:pk>/respond/", views.order_respond, name="respond"),
+    path("<int:pk>/accept/", views.order_accept, name="accept"),
+    path("<int:pk>/return/", views.order_return, name="return"),
+    path("<int:pk>/docx/", views.order_docx, name="docx"),
+    path("files/<int:pk>/", views.file_download, name="file"),
+]
