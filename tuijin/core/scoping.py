@@ -89,6 +89,21 @@ class ScopedQuerySet(models.QuerySet):
         return self if scope.is_admin else self.none()
 
 
+def home_region_id(user: Any) -> int | None:
+    """The county a user acts for when creating records: their own, else the only one."""
+    if getattr(user, "region_id", None):
+        return user.region_id
+    from .models import Person, Region
+
+    person_region = Person.objects.filter(user=user).values_list("region_id", flat=True).first()
+    if person_region:
+        return person_region
+    regions = list(
+        Region.objects.filter(level=Region.Level.COUNTY).values_list("id", flat=True)[:2]
+    )
+    return regions[0] if len(regions) == 1 else None
+
+
 def get_visible_or_404(queryset: models.QuerySet, user: Any, action: str = VIEW, **lookup: Any):
     """Fetch one record inside the user's scope; out of scope is the same 404 as missing."""
     try:

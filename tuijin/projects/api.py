@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from tuijin.core.api import ScopedViewSetMixin
-from tuijin.core.scoping import scope_of
+from tuijin.core.scoping import home_region_id, scope_of
 
 from . import services
 from .filters import ProjectFilterSet
@@ -168,8 +168,7 @@ class ProjectViewSet(
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        scope = scope_of(self.request.user)
-        region_id = self.request.user.region_id or next(iter(scope.region_ids))
+        region_id = home_region_id(self.request.user)
         project = serializer.save(region_id=region_id)
         services.create_milestones(project)
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuijin.core.models import Person
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
-from tuijin.core.scoping import get_visible_or_404, scope_of
+from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
 
 from . import services
 from .filters import SORTS, ProjectFilterSet
@@ -291,8 +291,7 @@ def _save_responsibles(project: Project, people) -> None:
 @role_required((Role.PROJECT_OFFICE,))
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    scope = scope_of(request.user)
-    region_id = request.user.region_id or next(iter(scope.region_ids), None)
+    region_id = home_region_id(request.user)
     form = ProjectForm(request.POST or None, region=region_id)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -545,8 +544,7 @@ def project_settings(request: HttpRequest) -> HttpResponse:
     from .forms import RulesForm, template_formset
     from .models import MilestoneTemplate
 
-    scope = scope_of(request.user)
-    region_id = request.user.region_id or next(iter(scope.region_ids), None)
+    region_id = home_region_id(request.user)
     rules = ProjectRules.for_region(region_id)
     services.ensure_milestone_templates()
     Formset = template_formset()

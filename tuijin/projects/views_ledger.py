@@ -20,6 +20,7 @@ from tuijin.core.imports import preview_then_confirm
 from tuijin.core.models import Region
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
+from tuijin.core.scoping import home_region_id
 
 from .filters import ProjectFilterSet
 from .ledger import RowError, export_ledger, import_ledger
@@ -31,15 +32,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region_of(request: HttpRequest) -> Region | None:
-    """The county the ledger belongs to: the user's, else the only one there is."""
-    user = request.user
-    if user.region_id:
-        return user.region
-    person = getattr(user, "person", None)
-    if person is not None:
-        return person.region
-    regions = list(Region.objects.all()[:2])
-    return regions[0] if len(regions) == 1 else None
+    """The county the ledger belongs to."""
+    region_id = home_region_id(request.user)
+    return Region.objects.filter(pk=region_id).first() if region_id else None
 
 
 @role_required((Role.PROJECT_OFFICE,))
