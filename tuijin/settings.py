@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tuijin.projects",
     "tuijin.supervision",
     "tuijin.cockpit",
+    "tuijin.enterprises",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("calendar/", views.calendar_page, name="calendar"),
     path("inbox/", views.inbox, name="inbox"),
     path("projects/", include("tuijin.projects.urls")),
+    path("enterprises/", include("tuijin.enterprises.urls")),
     path("supervision/", include("tuijin.supervision.urls")),
     path("cockpit/", include("tuijin.cockpit.urls")),
     path("api/", include("tuijin.core.api_urls")),

@@ -6,8 +6,9 @@ from playwright.sync_api import expect
 from tuijin.core.demo import DEMO_PASSWORD, seed_demo
 from tuijin.core.models import Person
 
-GOV_MENU = ["首页", "消息", "重点项目", "督办单", "单位通讯录", "人员查询", "工作日历", "接口文档"]
-OFFICE_EXTRA = ["台账导入", "项目设置", "驾驶舱"]
+GOV_MENU = ["首页", "消息", "重点项目", "督办单", "比学赶超", "企业名录", "单位通讯录", "人员查询"]
+GOV_MENU += ["工作日历", "接口文档"]
+OFFICE_EXTRA = ["台账导入", "项目设置", "驾驶舱", "企业导入"]
 MENUS = {
     "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入", "审计日志", "后台管理"],
     "principal": [*GOV_MENU, "我的项目", "驾驶舱"],

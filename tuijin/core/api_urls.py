@@ -24,4 +24,7 @@ router.register("problems", ProblemViewSet, basename="problem")
 from tuijin.supervision.api import OrderViewSet  # noqa: E402
 
 router.register("orders", OrderViewSet, basename="order")
+from tuijin.enterprises.api import EnterpriseViewSet  # noqa: E402
+
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 urlpatterns = router.urls

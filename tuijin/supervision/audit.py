@@ -2,7 +2,7 @@
 
 from tuijin.core.audit import track
 
-from .models import OrderEvent, OrderFile, SupervisionOrder
+from .models import LeagueWeights, OrderEvent, OrderFile, SupervisionOrder
 
-for model in (SupervisionOrder, OrderEvent, OrderFile):
+for model in (SupervisionOrder, OrderEvent, OrderFile, LeagueWeights):
     track(model)

@@ -211,3 +211,35 @@ class OrderFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LeagueWeights(models.Model):
+    """A county's weights of the league table (比学赶超); the four always sum to 100."""
+
+    region = models.OneToOneField(
+        Region, verbose_name="地区", on_delete=models.CASCADE, related_name="league_weights"
+    )
+    investment = models.PositiveSmallIntegerField("投资完成率权重", default=40)
+    green = models.PositiveSmallIntegerField("绿灯项目占比权重", default=30)
+    reports = models.PositiveSmallIntegerField("按时填报率权重", default=15)
+    closure = models.PositiveSmallIntegerField("问题和督办按期办结率权重", default=15)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    FIELDS = ("investment", "green", "reports", "closure")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "比学赶超权重"
+
+    def __str__(self) -> str:
+        return f"{self.region} 比学赶超权重"
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.FIELDS}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_league
 
 app_name = "supervision"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/return/", views.order_return, name="return"),
     path("<int:pk>/docx/", views.order_docx, name="docx"),
     path("files/<int:pk>/", views.file_download, name="file"),
+    path("league/", views_league.league_page, name="league"),
+    path("league/weights/", views_league.league_weights, name="league-weights"),
 ]

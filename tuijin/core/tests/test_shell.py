@@ -17,26 +17,29 @@ def menu_labels(response) -> set[str]:
     return {entry["label"] for section in response.context["menu"] for entry in section["entries"]}
 
 
-GOV_MENU = {"首页", "消息", "单位通讯录", "人员查询", "工作日历", "接口文档", "重点项目", "督办单"}
+GOV_MENU = {
+    "首页",
+    "消息",
+    "单位通讯录",
+    "人员查询",
+    "工作日历",
+    "接口文档",
+    "重点项目",
+    "督办单",
+    "比学赶超",
+    "企业名录",
+}
 EXPECTED_MENUS = {
     Role.PRINCIPAL: GOV_MENU | {"我的项目", "驾驶舱"},
     Role.LEADER: GOV_MENU | {"我的项目"},
     Role.SUPERVISION: GOV_MENU | {"审计日志", "驾驶舱"},
-    Role.PROJECT_OFFICE: GOV_MENU | {"台账导入", "项目设置", "驾驶舱"},
+    Role.PROJECT_OFFICE: GOV_MENU | {"台账导入", "项目设置", "驾驶舱", "企业导入"},
     Role.UNIT_STAFF: GOV_MENU | {"待填报"},
     Role.ENTERPRISE: {"首页", "消息"},
     Role.BANK: {"首页", "消息"},
     Role.ADMIN: GOV_MENU
-    | {
-        "审计日志",
-        "通讯录导入",
-        "后台管理",
-        "我的项目",
-        "待填报",
-        "台账导入",
-        "项目设置",
-        "驾驶舱",
-    },
+    | {"审计日志", "通讯录导入", "后台管理", "我的项目", "待填报", "台账导入", "项目设置"}
+    | {"驾驶舱", "企业导入"},
 }
 
 

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class EnterprisesConfig(AppConfig):
+    """The enterprise registry (企业名录) of module 7: 规上, 百强, 困难企业."""
+
+    name = "tuijin.enterprises"
+    label = "enterprises"
+    verbose_name = "企业服务"
+
+    def ready(self) -> None:
+        from tuijin.core.demo import SEEDERS
+
+        from . import audit, menu  # noqa: F401  (registers the model and menu entries)
+        from .demo import seed_enterprises
+
+        if seed_enterprises not in SEEDERS:
+            SEEDERS.append(seed_enterprises)
