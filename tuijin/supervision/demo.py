@@ -33,14 +33,17 @@ def seed_orders(region: Region, rng: random.Random, today: dt.date | None = None
     )
     rng.shuffle(lagging)
     staffed = {"城关镇": "township", "县交通运输局": "department"}
-    for project in lagging[:ORDERS]:
+    dated = sorted(  # numbers follow the issue dates, as in a real register
+        ((today - dt.timedelta(days=rng.randint(3, 80)), project) for project in lagging[:ORDERS]),
+        key=lambda pair: (pair[0], pair[1].pk),
+    )
+    for issued_on, project in dated:
         unit = project.host_unit
         if project.lead_department and project.lead_department.name in staffed:
             unit = project.lead_department
         person = unit.people.filter(user__isnull=False).first() or unit.people.first()
         if person is None:
             continue
-        issued_on = today - dt.timedelta(days=rng.randint(3, 80))
         reason = "；".join(project.light_reasons[:2]) or "推进滞后"
         order = services.order_issue(
             acting_user=office,
