@@ -233,25 +233,44 @@ def report_period_kind(project: Project) -> str:
     return ProjectRules.for_region(project.region_id).period_kind
 
 
+LOOK_BACK_PERIODS = 6  # a 「待填报」 list goes back six periods; older gaps are history
+
+
+def _look_back(today: dt.date, kind: str) -> dt.date:
+    oldest = period_start(today, kind)
+    for _ in range(LOOK_BACK_PERIODS):
+        oldest = period_start(oldest - dt.timedelta(days=1), kind)
+    return oldest
+
+
+def due_periods_of(projects, today: dt.date, kind: str) -> dict[int, list[dt.date]]:
+    """For each started project, the periods up to the current one without a report.
+
+    One query for the reports of any number of projects.
+    """
+    started = [p for p in projects if p.stage == Stage.STARTED and p.actual_start]
+    oldest = _look_back(today, kind)
+    reported: set[tuple[int, dt.date]] = set(
+        ProgressReport.objects.filter(
+            project_id__in=[p.pk for p in started], period__gte=oldest
+        ).values_list("project_id", "period")
+    )
+    current = period_start(today, kind)
+    due: dict[int, list[dt.date]] = {}
+    for project in started:
+        period = max(oldest, period_start(project.actual_start, kind))
+        missing = []
+        while period <= current:
+            if (project.pk, period) not in reported:
+                missing.append(period)
+            period = next_period(period, kind)
+        due[project.pk] = missing
+    return due
+
+
 def due_periods(project: Project, today: dt.date, kind: str) -> list[dt.date]:
     """Periods from the project's start to the current one that have no report yet."""
-    if project.stage != Stage.STARTED or not project.actual_start:
-        return []
-    start = period_start(project.actual_start, kind)
-    current = period_start(today, kind)
-    oldest = current
-    for _ in range(6):  # look back six periods at most; older gaps are history
-        if oldest <= start:
-            break
-        oldest = oldest - dt.timedelta(days=1)
-        oldest = period_start(oldest, kind)
-    reported = set(project.reports.filter(period__gte=oldest).values_list("period", flat=True))
-    periods, period = [], max(oldest, start)
-    while period <= current:
-        if period not in reported:
-            periods.append(period)
-        period = next_period(period, kind)
-    return periods
+    return due_periods_of([project], today, kind).get(project.pk, [])
 
 
 def _money(value, field: str, label: str) -> Decimal:

@@ -146,18 +146,18 @@ def due_reports(request: HttpRequest) -> HttpResponse:
     """A unit's reports due this period and overdue from earlier ones, and its problems."""
     scope = scope_of(request.user)
     today = dt.date.today()
-    projects = (
+    projects = list(
         Project.objects.visible_to(request.user)
         .filter(stage=Stage.STARTED)
         .select_related("host_unit", "lead_department")
-        .prefetch_related("reports")
     )
     rows = []
     if projects:
         kind = ProjectRules.for_region(projects[0].region_id).period_kind
         current = period_start(today, kind)
+        due_by_project = services.due_periods_of(projects, today, kind)
         for project in projects:
-            due = services.due_periods(project, today, kind)
+            due = due_by_project.get(project.pk)
             if due:
                 rows.append(
                     {
@@ -168,9 +168,9 @@ def due_reports(request: HttpRequest) -> HttpResponse:
                 )
     rows.sort(key=lambda r: (not r["overdue"], r["project"].name))
     problems = services.problems_due_soon(
-        Problem.objects.filter(responsible_unit_id=scope.unit_id).select_related(
-            "project", "responsible_person"
-        ),
+        Problem.objects.visible_to(request.user)
+        .filter(responsible_unit_id=scope.unit_id)
+        .select_related("project", "responsible_person"),
         today,
     )
     return render(

@@ -487,3 +487,26 @@ def test_green_project_confirmed_unchanged_in_one_tap(county, projects, client_f
         Decimal("0"),
         "设备安装调试中",
     )
+
+
+@pytest.mark.parametrize("url_name", ["projects:list", "projects:due", "projects:mine"])
+def test_list_pages_query_count_does_not_grow_with_projects(county, client_for, url_name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import make_project
+
+    user = {
+        "projects:due": Role.UNIT_STAFF,
+        "projects:mine": Role.LEADER,
+    }.get(url_name, Role.PROJECT_OFFICE)
+    client = client_for(county.users[user])
+    counts = []
+    for total in (3, 30):
+        while Project.objects.count() < total:
+            make_project(county, name=f"项目{Project.objects.count()}")
+        client.get(reverse(url_name))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(url_name)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
