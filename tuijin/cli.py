@@ -14,6 +14,7 @@ PROJECT_COMMANDS = {
     "export-ledger": "按台账格式导出重点项目推进情况（.xlsx）",
     "workdays": "工作日计算：add DATE N 求期限；count FROM TO 数工作日",
     "verify-audit": "校验审计日志哈希链",
+    "bulletin": "生成一期通报 .docx（--period YYYY-MM|YYYY-Www --out FILE.docx；不归档）",
     "sweep": "巡检：重算红黄绿灯、提醒到期问题（可重复运行；--date YYYY-MM-DD 按指定日期）",
 }
 

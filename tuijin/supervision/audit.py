@@ -2,7 +2,7 @@
 
 from tuijin.core.audit import track
 
-from .models import LeagueWeights, OrderEvent, OrderFile, SupervisionOrder
+from .models import Bulletin, LeagueWeights, OrderEvent, OrderFile, SupervisionOrder
 
-for model in (SupervisionOrder, OrderEvent, OrderFile, LeagueWeights):
+for model in (SupervisionOrder, OrderEvent, OrderFile, LeagueWeights, Bulletin):
     track(model)

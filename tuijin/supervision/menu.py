@@ -22,3 +22,14 @@ LEAGUE_ENTRY = MenuEntry("比学赶超", "supervision:league", "trophy", GOVERNM
 if LEAGUE_ENTRY not in MENU:
     at = next((i for i, e in enumerate(MENU) if e.section == "系统管理"), len(MENU))
     MENU.insert(at, LEAGUE_ENTRY)
+
+BULLETIN_ENTRY = MenuEntry(
+    "通报",
+    "supervision:bulletins",
+    "megaphone",
+    (Role.SUPERVISION, Role.PRINCIPAL, Role.PROJECT_OFFICE),
+    "督查督办",
+)
+if BULLETIN_ENTRY not in MENU:
+    at = next((i for i, e in enumerate(MENU) if e.section == "系统管理"), len(MENU))
+    MENU.insert(at, BULLETIN_ENTRY)

@@ -243,3 +243,63 @@ class LeagueWeights(models.Model):
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.FIELDS}
+
+
+# Roles that see (and may download) the county's issued bulletins.
+BULLETIN_ROLES = (Role.SUPERVISION, Role.PRINCIPAL, Role.PROJECT_OFFICE)
+
+
+def _bulletin_path(instance, filename: str) -> str:
+    """A random stored name; the download is named from the bulletin, never from this."""
+    name = uuid.uuid4().hex
+    return f"bulletins/{name[:2]}/{name}.docx"
+
+
+class BulletinQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """The office, principal leaders and project office: their county's bulletins."""
+        if scope.is_admin:
+            return self
+        if scope.has(*BULLETIN_ROLES):
+            return self.filter(region_id__in=scope.region_ids)
+        return self.none()
+
+
+class Bulletin(models.Model):
+    """An issued bulletin (通报), numbered per county and year: 县重点办通〔2026〕N号."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="地区", on_delete=models.PROTECT, related_name="bulletins"
+    )
+    period = models.CharField("期间", max_length=10)
+    label = models.CharField("期间名称", max_length=30)
+    year = models.PositiveSmallIntegerField("年度")
+    number = models.PositiveIntegerField("序号")
+    file = models.FileField("文件", upload_to=_bulletin_path)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="生成人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通报"
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "number"], name="bulletin_unique_number_in_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+    @property
+    def code(self) -> str:
+        return f"县重点办通〔{self.year}〕{self.number}号"

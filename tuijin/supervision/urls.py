@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_league
+from . import views, views_bulletin, views_league
 
 app_name = "supervision"
 urlpatterns = [
@@ -16,4 +16,7 @@ urlpatterns = [
     path("files/<int:pk>/", views.file_download, name="file"),
     path("league/", views_league.league_page, name="league"),
     path("league/weights/", views_league.league_weights, name="league-weights"),
+    path("bulletins/", views_bulletin.bulletin_list, name="bulletins"),
+    path("bulletins/new/", views_bulletin.bulletin_create, name="bulletin-create"),
+    path("bulletins/<int:pk>/", views_bulletin.bulletin_download, name="bulletin-download"),
 ]
