@@ -7,13 +7,13 @@ from tuijin.core.demo import DEMO_PASSWORD, seed_demo
 from tuijin.core.models import Person
 
 GOV_MENU = ["首页", "消息", "重点项目", "督办单", "比学赶超", "企业名录", "单位通讯录", "人员查询"]
-GOV_MENU += ["工作日历", "接口文档"]
-OFFICE_EXTRA = ["台账导入", "项目设置", "驾驶舱", "企业导入", "通报"]
+GOV_MENU += ["工作日历", "接口文档", "包联走访"]
+OFFICE_EXTRA = ["台账导入", "项目设置", "驾驶舱", "企业导入", "通报", "走访覆盖"]
 MENUS = {
     "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入", "审计日志", "后台管理"],
-    "principal": [*GOV_MENU, "我的项目", "驾驶舱", "通报"],
+    "principal": [*GOV_MENU, "我的项目", "驾驶舱", "通报", "走访覆盖"],
     "leader": [*GOV_MENU, "我的项目"],
-    "supervision": [*GOV_MENU, "审计日志", "驾驶舱", "通报"],
+    "supervision": [*GOV_MENU, "审计日志", "驾驶舱", "通报", "走访覆盖"],
     "projectoffice": [*GOV_MENU, *OFFICE_EXTRA],
     "township": [*GOV_MENU, "待填报"],
     "department": [*GOV_MENU, "待填报"],

@@ -16,3 +16,12 @@ class EnterprisesConfig(AppConfig):
 
         if seed_enterprises not in SEEDERS:
             SEEDERS.append(seed_enterprises)
+
+        from tuijin.core.sweeps import register
+
+        from .demo import seed_pairings
+        from .pairing import pairing_sweep
+
+        if seed_pairings not in SEEDERS:
+            SEEDERS.append(seed_pairings)
+        register(pairing_sweep)

@@ -117,3 +117,103 @@ def seed_enterprises(region: Region, rng) -> None:
         enterprise.struggling = True
         enterprise.struggling_reason = rng.choice(REASONS)
     Enterprise.objects.bulk_create(rows, batch_size=500)
+
+
+# ---------------------------------------------------------------------------
+# Pairing (包联) and a year of visits (走访).
+
+SITUATIONS = [
+    "企业生产经营总体平稳，订单饱满，一季度产值同比增长。",
+    "企业正在推进技改项目，新生产线预计年内投产。",
+    "受原材料价格上涨影响，利润有所下滑，生产基本正常。",
+    "企业用工需求较大，正在组织春季招聘。",
+    "企业开工率约七成，新产品研发进展顺利。",
+    "企业拟扩大产能，正在谋划二期厂房建设。",
+]
+OPINIONS = [
+    ("希望协调银行增加流动资金贷款额度", "由县金融办对接合作银行，两周内组织银企对接"),
+    ("二期用地指标尚未落实", "县自然资源局牵头研究用地报批路径"),
+    ("厂区门口道路破损，雨天积水严重", "所在乡镇安排养护队现场查看并修复"),
+    ("技术工人招聘困难", "县人社局纳入下一期专场招聘会"),
+    ("高新技术企业认定政策不熟悉", "县科技局上门辅导申报"),
+    ("电力容量不足，希望增容", "联系供电公司现场踏勘增容方案"),
+    ("环评手续办理周期较长", "县生态环境局提前介入指导"),
+    ("去年的技改补助资金尚未兑现", "县经信局核实进度并答复企业"),
+]
+VISIT_MEASURES = ["现场答复政策问题，约定下次走访时间", "协调相关部门限期答复", ""]
+
+
+def seed_pairings(region: Region, rng) -> None:
+    """Top-100 with the county leaders, other above-scale with their host unit's head."""
+    from tuijin.core.models import Person
+    from tuijin.core.roles import DirectoryRole
+
+    from .models import Pairing, Visit, VisitOpinion
+
+    today = dt.date.today()
+    started = today - dt.timedelta(days=400)
+    leaders = list(Person.objects.filter(region=region, unit=None).order_by("order", "id")[:10])
+    heads: dict[int, Person] = {}
+    for person in Person.objects.filter(
+        region=region, unit__isnull=False, roles__role=DirectoryRole.UNIT_HEAD
+    ).order_by("order", "id"):
+        heads.setdefault(person.unit_id, person)
+    liaisons: dict[int, Person] = {}
+    for person in Person.objects.filter(
+        region=region, unit__isnull=False, roles__role=DirectoryRole.UNIT_LIAISON
+    ).order_by("order", "id"):
+        liaisons.setdefault(person.unit_id, person)
+    if not leaders:
+        return
+    enterprises = list(
+        Enterprise.objects.filter(region=region, above_scale=True).order_by("top100_rank", "id")
+    )
+    pairings: list[Pairing] = []
+    for enterprise in enterprises:
+        if enterprise.top100_rank is not None:
+            person = leaders[(enterprise.top100_rank - 1) % len(leaders)]
+            frequency = Pairing.Frequency.MONTHLY
+        else:
+            person = heads.get(enterprise.host_unit_id)
+            frequency = Pairing.Frequency.QUARTERLY
+        if person is not None:
+            pairings.append(
+                Pairing(
+                    enterprise=enterprise,
+                    person=person,
+                    frequency_days=frequency,
+                    started_on=started,
+                )
+            )
+    Pairing.objects.bulk_create(pairings, batch_size=500)
+
+    visits: list[Visit] = []
+    visitors: list[tuple[int, list[int]]] = []
+    for pairing in pairings:
+        top = pairing.frequency_days == Pairing.Frequency.MONTHLY
+        count = rng.choice([0, 1, 2, 3, 4, 5, 6] if top else [0, 0, 1, 1, 1, 2, 2, 3])
+        people = [pairing.person_id]
+        liaison = liaisons.get(pairing.enterprise.host_unit_id)
+        for _ in range(count):
+            visits.append(
+                Visit(
+                    enterprise=pairing.enterprise,
+                    visited_on=today - dt.timedelta(days=rng.randint(0, 364)),
+                    situation=rng.choice(SITUATIONS),
+                    measures=rng.choice(VISIT_MEASURES),
+                )
+            )
+            extra = [liaison.pk] if liaison and rng.random() < 0.4 else []
+            visitors.append((len(visits) - 1, people + extra))
+    Visit.objects.bulk_create(visits, batch_size=500)
+    through = Visit.visitors.through
+    Visit.visitors.through.objects.bulk_create(
+        [through(visit_id=visits[i].pk, person_id=pid) for i, pids in visitors for pid in pids],
+        batch_size=1000,
+    )
+    opinions = [
+        VisitOpinion(visit=visit, text=text, measure=measure)
+        for visit in visits
+        for text, measure in rng.sample(OPINIONS, rng.choice([0, 1, 1, 2]))
+    ]
+    VisitOpinion.objects.bulk_create(opinions, batch_size=1000)

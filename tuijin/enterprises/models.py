@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from tuijin.core.models import Region, Unit
 from tuijin.core.models.directory import mobile_validator, pinyin_initials
-from tuijin.core.roles import Role
+from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import CHANGE, Scope, ScopedQuerySet
 
 from .validators import validate_credit_code
@@ -130,3 +131,111 @@ class Enterprise(models.Model):
             errors["struggling_reason"] = "困难企业请填写困难原因"
         if errors:
             raise ValidationError(errors)
+
+
+# ---------------------------------------------------------------------------
+# Pairing (包联) and visits (走访): see pairing.py for the services.
+
+
+class PairingChildQuerySet(ScopedQuerySet):
+    """Visible where the enterprise is, plus a person's own pairings and visits."""
+
+    enterprise_field = "enterprise"
+    person_field = "person"
+
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        if action == CHANGE and not scope.is_admin:
+            return self.none()
+        enterprises = Enterprise.objects.restrict(scope, action).values("pk")
+        q = models.Q(**{f"{self.enterprise_field}__in": enterprises})
+        if scope.person_id and scope.roles & set(GOVERNMENT):
+            q |= models.Q(**{self.person_field: scope.person_id})
+        return self.filter(q).distinct() if self.person_field == "visitors" else self.filter(q)
+
+
+class PairingQuerySet(PairingChildQuerySet):
+    pass
+
+
+class VisitQuerySet(PairingChildQuerySet):
+    person_field = "visitors"
+
+
+class Pairing(models.Model):
+    class Frequency(models.IntegerChoices):
+        MONTHLY = 30, "每月"
+        QUARTERLY = 90, "每季度"
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="pairings"
+    )
+    person = models.ForeignKey(
+        "core.Person", verbose_name="包联人", on_delete=models.PROTECT, related_name="pairings"
+    )
+    frequency_days = models.PositiveSmallIntegerField(
+        "走访频次", choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    active = models.BooleanField("有效", default=True)
+    started_on = models.DateField("包联开始日期")
+    # The due date the person was last reminded of (the sweep reminds once per due date).
+    reminded_for = models.DateField("已提醒的应走访日期", null=True, blank=True, editable=False)
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "包联"
+        ordering = ["enterprise_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "enterprise"], name="pairing_unique_person_enterprise"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} 包联 {self.enterprise}"
+
+
+class Visit(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="visits"
+    )
+    visited_on = models.DateField("走访日期", db_index=True)
+    visitors = models.ManyToManyField("core.Person", verbose_name="走访人", related_name="visits")
+    situation = models.TextField("企业情况")
+    measures = models.TextField("现场商定措施", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "走访"
+        ordering = ["-visited_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} 走访 {self.enterprise}"
+
+
+class VisitOpinion(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待转为诉求"
+
+    visit = models.ForeignKey(
+        Visit, verbose_name="走访", on_delete=models.CASCADE, related_name="opinions"
+    )
+    text = models.TextField("企业意见")
+    measure = models.TextField("现场商定措施", blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "走访意见"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text[:30]

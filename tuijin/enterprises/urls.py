@@ -11,3 +11,13 @@ urlpatterns = [
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
 ]
+
+# Pairing (包联) and visits (走访).
+from . import views_pairing  # noqa: E402
+
+urlpatterns += [
+    path("pairings/", views_pairing.pairing_mine, name="pairings"),
+    path("coverage/", views_pairing.coverage_page, name="coverage"),
+    path("visits/new/", views_pairing.visit_create, name="visit_create"),
+    path("<int:pk>/visits/", views_pairing.enterprise_visits, name="visits"),
+]

@@ -28,18 +28,20 @@ GOV_MENU = {
     "督办单",
     "比学赶超",
     "企业名录",
+    "包联走访",
 }
 EXPECTED_MENUS = {
-    Role.PRINCIPAL: GOV_MENU | {"我的项目", "驾驶舱", "通报"},
+    Role.PRINCIPAL: GOV_MENU | {"我的项目", "驾驶舱", "通报", "走访覆盖"},
     Role.LEADER: GOV_MENU | {"我的项目"},
-    Role.SUPERVISION: GOV_MENU | {"审计日志", "驾驶舱", "通报"},
-    Role.PROJECT_OFFICE: GOV_MENU | {"台账导入", "项目设置", "驾驶舱", "企业导入", "通报"},
+    Role.SUPERVISION: GOV_MENU | {"审计日志", "驾驶舱", "通报", "走访覆盖"},
+    Role.PROJECT_OFFICE: GOV_MENU
+    | {"台账导入", "项目设置", "驾驶舱", "企业导入", "通报", "走访覆盖"},
     Role.UNIT_STAFF: GOV_MENU | {"待填报"},
     Role.ENTERPRISE: {"首页", "消息"},
     Role.BANK: {"首页", "消息"},
     Role.ADMIN: GOV_MENU
     | {"审计日志", "通讯录导入", "后台管理", "我的项目", "待填报", "台账导入", "项目设置"}
-    | {"驾驶舱", "企业导入", "通报"},
+    | {"驾驶舱", "企业导入", "通报", "走访覆盖"},
 }
 
 

@@ -1,0 +1,254 @@
+"""Pairing (包联) and visits (走访): the services behind the pages, the sweep and the demo.
+
+A pairing names a county leader or official from the directory for one enterprise, with a
+visit frequency (monthly for the top-100, quarterly for other enterprises unless given).
+A visit records who went, when, what they found and the opinions heard; each opinion is kept
+as its own row with the measure agreed on the spot and the status 待转为诉求, for the
+requests module to turn into requests once it exists. No score comes from the number of visits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+
+from tuijin.core.models import Person, Region
+from tuijin.core.models.notifications import notify
+
+from .models import Enterprise, Pairing, Visit, VisitOpinion
+
+# A visit is "due" from this many days before its due date; after the due date it is overdue.
+DUE_WINDOW_DAYS = 7
+LEADER_UNIT_LABEL = "县领导"
+
+
+class State:
+    OK = "ok"
+    DUE = "due"
+    OVERDUE = "overdue"
+    NEVER = "never"
+
+    LABELS = {OK: "未到期", DUE: "应走访", OVERDUE: "已逾期", NEVER: "从未走访"}
+    BADGES = {
+        OK: "text-bg-success",
+        DUE: "text-bg-warning",
+        OVERDUE: "text-bg-danger",
+        NEVER: "text-bg-secondary",
+    }
+
+
+def default_frequency(enterprise: Enterprise) -> int:
+    """Monthly for a top-100 enterprise, quarterly for any other."""
+    if enterprise.top100_rank is not None:
+        return Pairing.Frequency.MONTHLY
+    return Pairing.Frequency.QUARTERLY
+
+
+@transaction.atomic
+def pairing_create(
+    enterprise: Enterprise,
+    person: Person,
+    *,
+    started_on: dt.date,
+    frequency_days: int | None = None,
+) -> Pairing:
+    if person.region_id != enterprise.region_id:
+        raise ValidationError({"person": "包联人不属于该企业所在县"})
+    if Pairing.objects.filter(enterprise=enterprise, person=person).exists():
+        raise ValidationError({"person": f"{person.name} 已包联该企业"})
+    if frequency_days is not None and frequency_days not in Pairing.Frequency.values:
+        raise ValidationError({"frequency_days": "走访频次应为每月或每季度"})
+    return Pairing.objects.create(
+        enterprise=enterprise,
+        person=person,
+        started_on=started_on,
+        frequency_days=frequency_days or default_frequency(enterprise),
+    )
+
+
+@transaction.atomic
+def visit_record(
+    enterprise: Enterprise,
+    *,
+    visitors: Iterable[Person],
+    visited_on: dt.date,
+    situation: str,
+    opinions: Sequence[tuple[str, str]] = (),
+    measures: str = "",
+    acting_user=None,
+    today: dt.date | None = None,
+) -> Visit:
+    """Record one visit with its opinions; refuse it whole, saving nothing, when invalid."""
+    today = today or dt.date.today()
+    visitors = list(visitors)
+    errors: dict[str, str] = {}
+    if visited_on is None:
+        errors["visited_on"] = "请填写走访日期"
+    elif visited_on > today:
+        errors["visited_on"] = "走访日期不能晚于今天"
+    if not visitors:
+        errors["visitors"] = "请至少选择一名走访人"
+    elif any(p.region_id != enterprise.region_id for p in visitors):
+        errors["visitors"] = "走访人不属于该企业所在县"
+    if not (situation or "").strip():
+        errors["situation"] = "请填写企业情况"
+    rows = []
+    for text, measure in opinions:
+        text, measure = (text or "").strip(), (measure or "").strip()
+        if not text and measure:
+            errors["opinions"] = "填写了措施的意见行请同时填写意见内容"
+        elif text:
+            rows.append((text, measure))
+    if errors:
+        raise ValidationError(errors)
+    visit = Visit.objects.create(
+        enterprise=enterprise,
+        visited_on=visited_on,
+        situation=situation.strip(),
+        measures=(measures or "").strip(),
+        recorded_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    visit.visitors.set(visitors)
+    VisitOpinion.objects.bulk_create(
+        [VisitOpinion(visit=visit, text=text, measure=measure) for text, measure in rows]
+    )
+    return visit
+
+
+@dataclass
+class CoverageRow:
+    pairing: Pairing
+    last_visit: dt.date | None
+    next_due: dt.date
+    state: str
+
+    @property
+    def label(self) -> str:
+        return State.LABELS[self.state]
+
+    @property
+    def badge(self) -> str:
+        return State.BADGES[self.state]
+
+    @property
+    def unit_label(self) -> str:
+        unit = self.pairing.person.unit
+        return unit.name if unit is not None else LEADER_UNIT_LABEL
+
+
+@dataclass
+class Tally:
+    key: str
+    label: str
+    total: int = 0
+    counts: dict[str, int] = field(
+        default_factory=lambda: {State.OK: 0, State.DUE: 0, State.OVERDUE: 0, State.NEVER: 0}
+    )
+
+    @property
+    def ok(self) -> int:
+        return self.counts[State.OK]
+
+    @property
+    def due(self) -> int:
+        return self.counts[State.DUE]
+
+    @property
+    def overdue(self) -> int:
+        return self.counts[State.OVERDUE]
+
+    @property
+    def never(self) -> int:
+        return self.counts[State.NEVER]
+
+
+def state_of(last_visit: dt.date | None, next_due: dt.date, today: dt.date) -> str:
+    if last_visit is None:
+        return State.NEVER
+    if next_due < today:
+        return State.OVERDUE
+    if (next_due - today).days <= DUE_WINDOW_DAYS:
+        return State.DUE
+    return State.OK
+
+
+def coverage(
+    region: Region | None, today: dt.date, pairings: QuerySet | None = None
+) -> list[CoverageRow]:
+    """One row per active pairing (of ``region``, or of the given queryset), in one query.
+
+    The last visit is the latest visit to the enterprise on or before ``today`` with the
+    paired person among its visitors; the next due date is that plus the frequency (or the
+    start of the pairing plus the frequency when never visited).
+    """
+    if pairings is None:
+        pairings = Pairing.objects.all()
+    if region is not None:
+        pairings = pairings.filter(enterprise__region=region)
+    last = (
+        Visit.objects.filter(
+            enterprise_id=OuterRef("enterprise_id"),
+            visitors=OuterRef("person_id"),
+            visited_on__lte=today,
+        )
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    qs = (
+        pairings.filter(active=True)
+        .select_related("enterprise", "person", "person__unit")
+        .annotate(last_visit=Subquery(last))
+        .order_by("person__order", "person_id", "enterprise__name", "id")
+    )
+    rows = []
+    for pairing in qs:
+        start = pairing.last_visit or pairing.started_on
+        next_due = start + dt.timedelta(days=pairing.frequency_days)
+        rows.append(
+            CoverageRow(
+                pairing, pairing.last_visit, next_due, state_of(pairing.last_visit, next_due, today)
+            )
+        )
+    return rows
+
+
+def tally(rows: Iterable[CoverageRow], by: str) -> list[Tally]:
+    """Counts per person (``by="person"``) or per unit (``by="unit"``; leaders as 县领导)."""
+    tallies: dict[str, Tally] = {}
+    for row in rows:
+        if by == "person":
+            person = row.pairing.person
+            key, label = str(person.pk), f"{person.name}（{row.unit_label}）"
+        else:
+            key = label = row.unit_label
+        entry = tallies.setdefault(key, Tally(key, label))
+        entry.total += 1
+        entry.counts[row.state] += 1
+    return sorted(tallies.values(), key=lambda t: (-(t.overdue + t.never), -t.due, t.label))
+
+
+def pairing_sweep(today: dt.date) -> str:
+    """Remind each paired person with an account once per due date (idempotent)."""
+    sent = 0
+    for row in coverage(None, today):
+        if row.state == State.OK:
+            continue
+        pairing = row.pairing
+        if pairing.reminded_for == row.next_due or pairing.person.user_id is None:
+            continue
+        with transaction.atomic():
+            notify(
+                pairing.person.user,
+                f"走访提醒：{pairing.enterprise.name}",
+                f"{row.label}，应于 {row.next_due:%Y-%m-%d} 前走访（{pairing.get_frequency_days_display()}）。",
+                url=f"{reverse('enterprises:visit_create')}?enterprise={pairing.enterprise_id}",
+            )
+            Pairing.objects.filter(pk=pairing.pk).update(reminded_for=row.next_due)
+        sent += 1
+    return f"包联走访：发送走访提醒 {sent} 条"
