@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,43 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+# Cells that a spreadsheet would run as a formula (CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; others pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in a single-sheet file, located as the user sees it in Excel."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ""
+        if self.row:
+            where += f"第 {self.row} 行"
+        if self.column:
+            where += f"「{self.column}」列"
+        return f"{where}：{self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row that an import creates or updates, for the preview page."""
+
+    row: int
+    action: str  # 新增 / 更新
+    name: str
+    fields: tuple[str, ...] = ()
 
 
 class ImportRejected(Exception):

@@ -21,7 +21,7 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 
 from tuijin.core.directory_import import normalise_mobile
-from tuijin.core.imports import ImportRejected
+from tuijin.core.imports import Change, ImportRejected, RowError, neutralise
 from tuijin.core.models import Region, Unit
 
 from .models import HOST_KINDS, Enterprise
@@ -77,35 +77,10 @@ HEADER_SEARCH_ROWS = 10
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NOT_XLSX = "文件不是有效的 Excel (.xlsx) 文件"
 OLD_XLS = "文件是旧版 Excel (.xls) 格式，请在 Excel 中「另存为」.xlsx 后再导入"
-# Cells that a spreadsheet would run as a formula (CSV/formula injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = ""
-        if self.row:
-            where += f"第 {self.row} 行"
-        if self.column:
-            where += f"「{self.column}」列"
-        return f"{where}：{self.message}" if where else self.message
 
 
 class EnterpriseImportError(ImportRejected):
     """The enterprise file was rejected; nothing was written."""
-
-
-@dataclass(frozen=True)
-class Change:
-    row: int
-    action: str  # 新增 / 更新
-    name: str
-    fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -364,13 +339,6 @@ def _differs(enterprise: Enterprise, field_name: str, value: Any) -> bool:
 
 
 # --- Export ---------------------------------------------------------------------------------
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _cell(enterprise: Enterprise, field_name: str) -> Any:

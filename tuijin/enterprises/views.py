@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tuijin.core.imports import preview_then_confirm
+from tuijin.core.imports import RowError, preview_then_confirm
 from tuijin.core.models import Region, Unit
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT
@@ -23,7 +23,7 @@ from tuijin.projects.models import Project
 from .filters import EnterpriseFilterSet
 from .forms import EnterpriseForm
 from .models import HOST_KINDS, KEEPERS, Enterprise
-from .services import RowError, export_enterprises, import_enterprises
+from .services import export_enterprises, import_enterprises
 
 PAGE_SIZE = 30
 PREVIEW_LIMIT = 500

@@ -59,7 +59,7 @@ from openpyxl.utils.datetime import from_excel
 
 from tuijin.core.directory_import import NOT_XLSX, OLD_XLS, OLE2_MAGIC, UNREADABLE
 from tuijin.core.directory_import import normalise_mobile as _mobile
-from tuijin.core.imports import ImportRejected
+from tuijin.core.imports import FORMULA_START, Change, ImportRejected, RowError
 from tuijin.core.models import Person, Region, Unit
 from tuijin.core.roles import DirectoryRole
 
@@ -225,41 +225,13 @@ LIST_SPLIT = re.compile(r"[、,，;；/／\n]+")
 PHONE_SPLIT = re.compile(r"[、,，;；/／\s]+")
 CJK = r"\u3400-\u9fff（）《》、"
 SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 # --- Report and errors --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file, located as the user sees it in Excel."""
-
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = ""
-        if self.row:
-            where += f"第 {self.row} 行"
-        if self.column:
-            where += f"「{self.column}」列"
-        return f"{where}：{self.message}" if where else self.message
-
-
 class LedgerImportError(ImportRejected):
     """The ledger was rejected; nothing was written."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One project that the import creates or updates, for the preview page."""
-
-    row: int
-    action: str  # 新增 / 更新
-    name: str
-    fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -1556,7 +1528,7 @@ def _export_columns(year: int, month: int) -> list[tuple[str, str, int]]:
 def safe_text(value: Any) -> str:
     """Text that a spreadsheet will never run as a formula (a leading ' keeps it text)."""
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if str(value).startswith(DANGEROUS_START):
+    if str(value).startswith(FORMULA_START):
         return "'" + text
     return text
 

@@ -16,14 +16,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tuijin.core.imports import preview_then_confirm
+from tuijin.core.imports import RowError, preview_then_confirm
 from tuijin.core.models import Region
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import home_region_id
 
 from .filters import ProjectFilterSet
-from .ledger import RowError, export_ledger, import_ledger
+from .ledger import export_ledger, import_ledger
 from .models import Project
 
 SESSION_KEY = "ledger_import"
