@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tuijin.supervision",
     "tuijin.cockpit",
     "tuijin.enterprises",
+    "tuijin.appeals",
 ]
 
 MIDDLEWARE = [

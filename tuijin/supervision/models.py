@@ -65,6 +65,10 @@ class SupervisionOrder(models.Model):
         ACCEPTED = "accepted", "已办结"
         RETURNED = "returned", "已退回"
 
+    class Kind(models.TextChoices):
+        ORDER = "order", "督办"
+        ASSIGNMENT = "assignment", "交办"
+
     class Escalation(models.IntegerChoices):
         NONE = 0, "未升级"
         CONTACT_LEADER = 1, "已报联系县领导"
@@ -72,6 +76,9 @@ class SupervisionOrder(models.Model):
 
     region = models.ForeignKey(
         Region, verbose_name="地区", on_delete=models.PROTECT, related_name="supervision_orders"
+    )
+    kind = models.CharField(
+        "类别", max_length=10, choices=Kind.choices, default=Kind.ORDER, db_index=True
     )
     year = models.PositiveSmallIntegerField("年度")
     number = models.PositiveIntegerField("序号")
@@ -92,6 +99,22 @@ class SupervisionOrder(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="supervision_orders",
+    )
+    finding = models.ForeignKey(
+        "supervision.Finding",
+        verbose_name="关于督查发现",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    meeting = models.ForeignKey(
+        "supervision.Meeting",
+        verbose_name="交办会议",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
     )
     unit = models.ForeignKey(
         Unit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="supervision_orders"
@@ -126,7 +149,7 @@ class SupervisionOrder(models.Model):
         ordering = ["-year", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "year", "number"], name="order_unique_number_in_year"
+                fields=["region", "kind", "year", "number"], name="order_unique_number_in_year"
             )
         ]
         indexes = [models.Index(fields=["region", "status", "deadline"])]
@@ -136,7 +159,8 @@ class SupervisionOrder(models.Model):
 
     @property
     def code(self) -> str:
-        return f"督办〔{self.year}〕{self.number}号"
+        """督办〔2026〕12号 for an order, 交办〔2026〕3号 for a meeting's assignment."""
+        return f"{self.get_kind_display()}〔{self.year}〕{self.number}号"
 
     @property
     def is_open(self) -> bool:
@@ -303,3 +327,308 @@ class Bulletin(models.Model):
     @property
     def code(self) -> str:
         return f"县重点办通〔{self.year}〕{self.number}号"
+
+
+# --- Inspections (督查) ------------------------------------------------------------------
+
+# Roles that see every inspection, meeting and self-check of their county.
+COUNTY_SUPERVISION_ROLES = (Role.SUPERVISION, Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE)
+
+
+class InspectionQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """County roles: the county's inspections; a unit: those that inspected it or found
+        something for it to put right."""
+        if scope.is_admin:
+            return self
+        in_region = self.filter(region_id__in=scope.region_ids)
+        if scope.has(*COUNTY_SUPERVISION_ROLES):
+            return in_region
+        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
+            return in_region.filter(
+                models.Q(units=scope.unit_id) | models.Q(findings__unit_id=scope.unit_id)
+            ).distinct()
+        return self.none()
+
+
+class Inspection(models.Model):
+    """One inspection (督查): a topic, a date, the inspectors and what was inspected."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="地区", on_delete=models.PROTECT, related_name="inspections"
+    )
+    topic = models.CharField("督查主题", max_length=120)
+    inspected_on = models.DateField("督查日期", db_index=True)
+    inspectors = models.ManyToManyField(
+        Person, verbose_name="督查人员", related_name="inspections_made"
+    )
+    projects = models.ManyToManyField(
+        "projects.Project", verbose_name="督查项目", blank=True, related_name="inspections"
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name="督查单位", blank=True, related_name="inspections"
+    )
+    notes = models.TextField("督查情况", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督查"
+        ordering = ["-inspected_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.inspected_on:%Y-%m-%d} {self.topic}"
+
+
+class FindingQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """County roles: the county's findings; a unit: the findings it must put right."""
+        if scope.is_admin:
+            return self
+        in_region = self.filter(inspection__region_id__in=scope.region_ids)
+        if scope.has(*COUNTY_SUPERVISION_ROLES):
+            return in_region
+        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
+            return in_region.filter(unit_id=scope.unit_id)
+        return self.none()
+
+
+class Finding(models.Model):
+    """What an inspection found at a project or unit; never without a responsible person."""
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="督查", on_delete=models.CASCADE, related_name="findings"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="findings"
+    )
+    text = models.TextField("发现问题")
+    responsible_person = models.ForeignKey(
+        Person, verbose_name="责任人", on_delete=models.PROTECT, related_name="findings"
+    )
+    requirement = models.TextField("整改要求")
+    deadline_days = models.PositiveSmallIntegerField("整改时限（工作日）")
+    deadline = models.DateField("整改期限", db_index=True)
+    deadline_provisional = models.BooleanField("期限暂定", default=False)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督查发现"
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+def _finding_photo_path(instance, filename: str) -> str:
+    """A random stored name; photos are re-encoded JPEG whatever they arrived as."""
+    name = uuid.uuid4().hex
+    return f"findings/{name[:2]}/{name}.jpg"
+
+
+class FindingPhotoQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        return self.filter(finding__in=Finding.objects.visible_to(scope))
+
+
+class FindingPhoto(models.Model):
+    """A photo taken on the inspection, re-encoded without its metadata."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField("照片", upload_to=_finding_photo_path)
+    taken_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FindingPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督查照片"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+# --- Scheduling meetings (调度会) -----------------------------------------------------------
+
+
+class MeetingQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """County roles: the county's meetings; a unit: meetings that assigned it work."""
+        if scope.is_admin:
+            return self
+        in_region = self.filter(region_id__in=scope.region_ids)
+        if scope.has(*COUNTY_SUPERVISION_ROLES):
+            return in_region
+        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
+            return in_region.filter(assignments__unit_id=scope.unit_id).distinct()
+        return self.none()
+
+
+class Meeting(models.Model):
+    """A scheduling meeting (调度会): memo before, assignments (交办事项) after."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="地区", on_delete=models.PROTECT, related_name="meetings"
+    )
+    title = models.CharField("会议名称", max_length=120)
+    held_on = models.DateField("会议日期", db_index=True)
+    place = models.CharField("地点", max_length=120, blank=True)
+    chair = models.ForeignKey(
+        Person,
+        verbose_name="主持人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings_chaired",
+    )
+    attendees = models.ManyToManyField(
+        Person, verbose_name="参会人员", blank=True, related_name="meetings_attended"
+    )
+    summary = models.TextField("会议纪要", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "调度会"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.title}"
+
+
+# --- Self-checks (自问自查) -----------------------------------------------------------------
+
+# The speech's three questions, offered as the defaults of every new round.
+DEFAULT_SELF_CHECK_QUESTIONS = (
+    "优势还有多少？",
+    "引领作用有多少？",
+    "使命担当了多少？",
+)
+
+
+class SelfCheckQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """County roles: the county's rounds; a unit: the rounds addressed to it."""
+        if scope.is_admin:
+            return self
+        in_region = self.filter(region_id__in=scope.region_ids)
+        if scope.has(*COUNTY_SUPERVISION_ROLES):
+            return in_region
+        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
+            return in_region.filter(units=scope.unit_id)
+        return self.none()
+
+
+class SelfCheck(models.Model):
+    """A round of self-checks: a questionnaire published to townships and platforms."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="地区", on_delete=models.PROTECT, related_name="self_checks"
+    )
+    title = models.CharField("自查主题", max_length=120)
+    questions = models.JSONField("问题", default=list)
+    due_on = models.DateField("截止日期")
+    units = models.ManyToManyField(Unit, verbose_name="自查单位", related_name="self_checks")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    objects = SelfCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "自问自查"
+        ordering = ["-due_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SelfCheckAnswerQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """County roles: every answer in the county; a unit: its own."""
+        if scope.is_admin:
+            return self
+        in_region = self.filter(self_check__region_id__in=scope.region_ids)
+        if scope.has(*COUNTY_SUPERVISION_ROLES):
+            return in_region
+        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
+            return in_region.filter(unit_id=scope.unit_id)
+        return self.none()
+
+
+class SelfCheckAnswer(models.Model):
+    """One unit's answers to a round, in the order of its questions, and the office's comment."""
+
+    self_check = models.ForeignKey(
+        SelfCheck, verbose_name="自查", on_delete=models.CASCADE, related_name="answers"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="self_check_answers"
+    )
+    answers = models.JSONField("回答", default=list)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("提交时间", auto_now=True)
+    comment = models.TextField("督查室点评", blank=True)
+    commented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="点评人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    commented_at = models.DateTimeField("点评时间", null=True, blank=True)
+
+    objects = SelfCheckAnswerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "自查回答"
+        ordering = ["self_check", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["self_check", "unit"], name="selfcheck_one_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.self_check} · {self.unit}"

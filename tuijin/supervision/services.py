@@ -117,8 +117,13 @@ def order_issue(
     issued_on: dt.date | None = None,
     project=None,
     problem=None,
+    finding=None,
+    meeting=None,
 ) -> SupervisionOrder:
     """Issue an order to a unit and its named person; number it and tell the person.
+
+    With ``meeting`` the order is that meeting's assignment (交办事项), numbered in its own
+    series (交办〔2026〕N号) and tracked by the same signing, reminders and escalation.
 
     The number is the region's highest of the year plus one, taken inside the transaction
     (SQLite runs write transactions one at a time; on PostgreSQL the unique constraint turns
@@ -148,15 +153,26 @@ def order_issue(
             project = problem.project
         elif problem.project_id != project.pk:
             raise OrderRuleError("所选问题不属于所选项目", "problem")
+    if finding is not None:
+        if project is None:
+            project = finding.project
+        if finding.inspection.region_id != unit.region_id:
+            raise OrderRuleError("督查发现与承办单位不在同一个县", "finding")
+    if meeting is not None and meeting.region_id != unit.region_id:
+        raise OrderRuleError("会议与承办单位不在同一个县", "meeting")
     if project is not None and project.region_id != unit.region_id:
         raise OrderRuleError("项目与承办单位不在同一个县", "project")
     issued_on = issued_on or timezone.localdate()
     due = workdays.add_workdays(issued_on, deadline_days)
-    last = SupervisionOrder.objects.filter(region_id=unit.region_id, year=issued_on.year).aggregate(
-        n=Max("number")
-    )["n"]
+    kind = SupervisionOrder.Kind.ASSIGNMENT if meeting is not None else SupervisionOrder.Kind.ORDER
+    last = SupervisionOrder.objects.filter(
+        region_id=unit.region_id, kind=kind, year=issued_on.year
+    ).aggregate(n=Max("number"))["n"]
     order = SupervisionOrder.objects.create(
         region_id=unit.region_id,
+        kind=kind,
+        finding=finding,
+        meeting=meeting,
         year=issued_on.year,
         number=(last or 0) + 1,
         title=title,
@@ -174,7 +190,7 @@ def order_issue(
     _event(order, Kind.ISSUED, acting_user, f"下发给{unit.name}，责任人{person.name}", issued_on)
     notify(
         person.user,
-        f"督办单：{order.code} {title}",
+        f"{'交办事项' if meeting is not None else '督办单'}：{order.code} {title}",
         "\n".join(
             [f"承办单位：{unit.name}，责任人：{person.name}", _deadline_line(order), content]
         ),

@@ -1,0 +1,1 @@
+"""Enterprise requests (诉求): models."""
