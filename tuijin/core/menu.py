@@ -23,7 +23,12 @@ class MenuEntry:
     roles: tuple[str, ...] | None
     section: str = "工作台"
     staff_only: bool = False  # Django admin also wants ``is_staff``
+    # Pages that act *as* the role (an enterprise filing its own request) mean nothing to an
+    # administrator, who otherwise sees every entry.
+    for_admin: bool = True
 
+
+SYSTEM_SECTION = "系统管理"
 
 MENU: list[MenuEntry] = [
     MenuEntry("首页", "home", "house", None),
@@ -32,6 +37,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("人员查询", "directory:person-list", "person-lines-fill", GOVERNMENT, "通讯录"),
     MenuEntry("通讯录导入", "directory:import", "upload", (), "系统管理"),
     MenuEntry("审计日志", "audit:list", "journal-check", (Role.SUPERVISION,), "系统管理"),
+    MenuEntry("消息推送", "channels:list", "broadcast", (), "系统管理"),
     MenuEntry("工作日历", "calendar", "calendar-week", GOVERNMENT, "系统管理"),
     MenuEntry("接口文档", "api-docs", "code-square", GOVERNMENT, "系统管理"),
     MenuEntry("后台管理", "admin:index", "gear", (), "系统管理", staff_only=True),
@@ -40,28 +46,41 @@ MENU: list[MenuEntry] = [
 
 def allowed(entry: MenuEntry, scope: Scope) -> bool:
     """Administrators see every entry; others by role (``()`` means administrators only)."""
-    if entry.roles is None or scope.is_admin:
+    if entry.roles is None:
         return True
+    if scope.is_admin:
+        return entry.for_admin
     return bool(scope.roles.intersection(entry.roles))
 
 
 def menu_for(request: HttpRequest, scope: Scope) -> list[dict]:
+    """The user's entries by section; the one entry whose URL best matches the page is active
+    (``/supervision/meetings/3/`` lights 调度会, not 督办单 at ``/supervision/``)."""
     sections: dict[str, list[dict]] = {}
+    items = []
     for entry in MENU:
         if not allowed(entry, scope) or (entry.staff_only and not request.user.is_staff):
             continue
-        url = reverse(entry.url_name)
-        active = request.path == url or (url != "/" and request.path.startswith(url))
-        sections.setdefault(entry.section, []).append(
-            {
-                "label": entry.label,
-                "url": url,
-                "icon": entry.icon,
-                "active": active,
-                "url_name": entry.url_name,
-            }
-        )
-    return [{"title": title, "entries": items} for title, items in sections.items()]
+        item = {
+            "label": entry.label,
+            "url": reverse(entry.url_name),
+            "icon": entry.icon,
+            "active": False,
+            "url_name": entry.url_name,
+        }
+        items.append(item)
+        sections.setdefault(entry.section, []).append(item)
+    matches = [
+        item
+        for item in items
+        if request.path == item["url"]
+        or (item["url"] != "/" and request.path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
+    # Sections in the order modules declared them, the system section always last.
+    order = sorted(sections, key=lambda title: title == SYSTEM_SECTION)
+    return [{"title": title, "entries": sections[title]} for title in order]
 
 
 def entry_for(url_name: str) -> MenuEntry:

@@ -21,6 +21,7 @@ class OrderSerializer(serializers.ModelSerializer):
         model = SupervisionOrder
         fields = [
             "id",
+            "kind",
             "code",
             "year",
             "number",
@@ -28,6 +29,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "content",
             "project",
             "problem",
+            "meeting",
             "unit",
             "unit_name",
             "person",
@@ -46,7 +48,7 @@ class OrderSerializer(serializers.ModelSerializer):
 class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = SupervisionOrder
-        fields = ["status", "unit", "project", "year"]
+        fields = ["kind", "status", "unit", "project", "meeting", "year"]
 
 
 class OrderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

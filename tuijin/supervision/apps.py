@@ -23,3 +23,24 @@ class SupervisionConfig(AppConfig):
         register(sweep_orders)  # reminders (催办) and escalation in the nightly sweep
         if seed_orders not in SEEDERS:  # after the projects' seeder: orders need projects
             SEEDERS.append(seed_orders)
+
+        from .demo_inspections import seed_inspections
+        from .panels_inspections import unit_findings_panel
+
+        if unit_findings_panel not in UNIT_PANELS:  # the unit's findings not yet put right
+            UNIT_PANELS.append(unit_findings_panel)
+        if seed_inspections not in SEEDERS:  # after seed_orders: findings become orders too
+            SEEDERS.append(seed_inspections)
+
+        from .demo_meetings import seed_meetings
+        from .views_selfchecks import unit_selfchecks_panel
+
+        if unit_selfchecks_panel not in UNIT_PANELS:  # self-check answers stay on the unit page
+            UNIT_PANELS.append(unit_selfchecks_panel)
+        if seed_meetings not in SEEDERS:  # after seed_orders: memos list overdue orders
+            SEEDERS.append(seed_meetings)
+
+        from .demo_bulletins import seed_bulletins
+
+        if seed_bulletins not in SEEDERS:  # last: the archive's figures include the orders
+            SEEDERS.append(seed_bulletins)

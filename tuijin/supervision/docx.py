@@ -83,9 +83,13 @@ def order_docx(order: SupervisionOrder) -> bytes:
     normal.font.name = LATIN_FONT
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
 
+    assignment = order.kind == SupervisionOrder.Kind.ASSIGNMENT
+    word = order.get_kind_display()  # 督办 or 交办 (a meeting's assignment)
     _para(
         doc,
-        f"{order.region.name}重点项目督办单",
+        f"{order.region.name}重点项目调度会交办单"
+        if assignment
+        else f"{order.region.name}重点项目督办单",
         font=TITLE_FONT,
         size=26,
         color=RED,
@@ -95,10 +99,13 @@ def order_docx(order: SupervisionOrder) -> bytes:
     _red_rule(number)
     _para(doc)
     _para(doc, f"{order.unit.name}：")
-    _labelled(doc, "督办事由：", order.title)
+    if assignment and order.meeting_id:
+        meeting = order.meeting
+        _labelled(doc, "交办会议：", f"{meeting.title}（{_date(meeting.held_on)}）")
+    _labelled(doc, f"{word}事由：", order.title)
     if order.project_id:
         _labelled(doc, "关于项目：", order.project.name)
-    _labelled(doc, "督办事项：", "")
+    _labelled(doc, f"{word}事项：", "")
     for line in order.content.splitlines() or [""]:
         paragraph = _para(doc, line.strip())
         paragraph.paragraph_format.first_line_indent = Pt(32)
@@ -112,7 +119,8 @@ def order_docx(order: SupervisionOrder) -> bytes:
     _labelled(
         doc,
         "办理要求：",
-        "请于办结时限内通过平台反馈办理情况并上传佐证材料；逾期将按规定升级督办。",
+        "请于办结时限内通过平台反馈办理情况并上传佐证材料；逾期将按规定升级督办。"
+        + ("未办结前列入下次调度会汇报材料。" if assignment else ""),
     )
     _para(doc)
     _para(doc, f"{order.region.name}督查室", align=WD_ALIGN_PARAGRAPH.RIGHT)

@@ -104,6 +104,11 @@ class AcceptForm(forms.Form):
 
 
 class OrderFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="类别",
+        required=False,
+        choices=[("", "督办和交办"), *SupervisionOrder.Kind.choices],
+    )
     status = forms.ChoiceField(
         label="状态",
         required=False,

@@ -33,3 +33,30 @@ BULLETIN_ENTRY = MenuEntry(
 if BULLETIN_ENTRY not in MENU:
     at = next((i for i, e in enumerate(MENU) if e.section == "系统管理"), len(MENU))
     MENU.insert(at, BULLETIN_ENTRY)
+
+# Inspections (督查): county roles see the county's, a unit those that concern it.
+INSPECTION_VIEWERS = (
+    Role.SUPERVISION,
+    Role.PRINCIPAL,
+    Role.LEADER,
+    Role.PROJECT_OFFICE,
+    Role.UNIT_STAFF,
+)
+INSPECTION_EDITORS = (Role.SUPERVISION,)
+INSPECTION_ENTRY = MenuEntry(
+    "督查", "supervision:inspections", "clipboard-check", INSPECTION_VIEWERS, "督查督办"
+)
+if INSPECTION_ENTRY not in MENU:
+    at = next((i for i, e in enumerate(MENU) if e.section == "系统管理"), len(MENU))
+    MENU.insert(at, INSPECTION_ENTRY)
+
+# Scheduling meetings (调度会) and self-checks (自问自查): the county roles see all, a unit
+# the meetings that assigned it work and the rounds addressed to it.
+MEETING_ENTRY = MenuEntry("调度会", "supervision:meetings", "people", ORDER_VIEWERS, "督查督办")
+SELFCHECK_ENTRY = MenuEntry(
+    "自问自查", "supervision:selfchecks", "ui-checks", ORDER_VIEWERS, "督查督办"
+)
+for _entry in (MEETING_ENTRY, SELFCHECK_ENTRY):
+    if _entry not in MENU:
+        at = next((i for i, e in enumerate(MENU) if e.section == "系统管理"), len(MENU))
+        MENU.insert(at, _entry)

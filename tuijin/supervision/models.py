@@ -26,13 +26,17 @@ COUNTY_ORDER_ROLES = (Role.SUPERVISION, Role.PRINCIPAL)
 class OrderQuerySet(ScopedQuerySet):
     def restrict(self, scope: Scope, action: str) -> models.QuerySet:
         """The office and principal leaders: the county; the project office: orders about
-        projects; a county leader: orders about their projects; a unit: orders issued to it."""
+        projects; a county leader: orders about their projects; both: every meeting's
+        assignments; a unit: orders issued to it."""
         if scope.is_admin:
             return self
         in_region = self.filter(region_id__in=scope.region_ids)
         if scope.has(*COUNTY_ORDER_ROLES):
             return in_region
         q = models.Q(pk__in=[])
+        if scope.has(Role.PROJECT_OFFICE, Role.LEADER):
+            # A scheduling meeting's assignments are the county's business, as its memo is.
+            q |= models.Q(kind=SupervisionOrder.Kind.ASSIGNMENT)
         if scope.has(Role.PROJECT_OFFICE):
             q |= models.Q(project__isnull=False)
         if scope.has(Role.LEADER) and scope.person_id:
@@ -161,6 +165,11 @@ class SupervisionOrder(models.Model):
     def code(self) -> str:
         """督办〔2026〕12号 for an order, 交办〔2026〕3号 for a meeting's assignment."""
         return f"{self.get_kind_display()}〔{self.year}〕{self.number}号"
+
+    @property
+    def noun(self) -> str:
+        """What users call it in messages: 督办单, or 交办事项 for a meeting's assignment."""
+        return "交办事项" if self.kind == self.Kind.ASSIGNMENT else "督办单"
 
     @property
     def is_open(self) -> bool:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tuijin.core import workdays
+from tuijin.core.files import FILE_TYPES, MAX_FILE_BYTES, MAX_FILES, check_files  # noqa: F401
 from tuijin.core.models import Person, Unit, User, notify
 from tuijin.core.roles import DirectoryRole, Role
 from tuijin.core.scoping import scope_of
@@ -32,30 +33,6 @@ REMIND_BEFORE_WORKDAYS = 3
 # Overdue working days after which an order goes to the contact leader; twice that, to the
 # principal leaders. A setting can change it (``TUIJIN_ORDER_ESCALATE_AFTER``).
 ESCALATE_AFTER_WORKDAYS = 3
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_FILES = 10
-FILE_TYPES = frozenset(
-    {
-        ".pdf",
-        ".doc",
-        ".docx",
-        ".wps",
-        ".xls",
-        ".xlsx",
-        ".et",
-        ".ppt",
-        ".pptx",
-        ".dps",
-        ".ofd",
-        ".txt",
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".zip",
-        ".rar",
-        ".7z",
-    }
-)
 
 
 class OrderRuleError(ValueError):
@@ -92,7 +69,7 @@ def _require_office(acting_user: User) -> None:
 def _require_unit(order: SupervisionOrder, acting_user: User) -> None:
     scope = scope_of(acting_user)
     if not (Role.UNIT_STAFF in scope.roles and scope.unit_id == order.unit_id):
-        raise OrderRuleError("这份督办单不是下发给本单位的，不能办理", "order")
+        raise OrderRuleError(f"这份{order.noun}不是下发给本单位的，不能办理", "order")
 
 
 def _locked(order: SupervisionOrder) -> SupervisionOrder:
@@ -190,7 +167,7 @@ def order_issue(
     _event(order, Kind.ISSUED, acting_user, f"下发给{unit.name}，责任人{person.name}", issued_on)
     notify(
         person.user,
-        f"{'交办事项' if meeting is not None else '督办单'}：{order.code} {title}",
+        f"{order.noun}：{order.code} {title}",
         "\n".join(
             [f"承办单位：{unit.name}，责任人：{person.name}", _deadline_line(order), content]
         ),
@@ -205,7 +182,7 @@ def order_sign(order: SupervisionOrder, *, acting_user: User) -> SupervisionOrde
     _require_unit(order, acting_user)
     order = _locked(order)
     if order.status != Status.ISSUED:
-        raise OrderRuleError(f"督办单{order.get_status_display()}，不能再签收", "order")
+        raise OrderRuleError(f"{order.noun}{order.get_status_display()}，不能再签收", "order")
     order.status = Status.SIGNED
     order.save(update_fields=["status"])
     _event(order, Kind.SIGNED, acting_user)
@@ -213,18 +190,7 @@ def order_sign(order: SupervisionOrder, *, acting_user: User) -> SupervisionOrde
 
 
 def _check_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
-    files = list(files or [])
-    if len(files) > MAX_FILES:
-        raise OrderRuleError(f"附件最多 {MAX_FILES} 个", "files")
-    for upload in files:
-        suffix = PurePath(upload.name or "").suffix.lower()
-        if suffix not in FILE_TYPES:
-            raise OrderRuleError(
-                f"附件「{upload.name}」的类型不支持：请上传办公文档、PDF、图片或压缩包", "files"
-            )
-        if upload.size > MAX_FILE_BYTES:
-            raise OrderRuleError(f"附件「{upload.name}」超过 10 MB", "files")
-    return files
+    return check_files(files, OrderRuleError)
 
 
 @transaction.atomic
@@ -243,9 +209,9 @@ def order_respond(
     files = _check_files(files)
     order = _locked(order)
     if order.status == Status.ISSUED:
-        raise OrderRuleError("请先签收督办单，再反馈办理情况", "order")
+        raise OrderRuleError(f"请先签收{order.noun}，再反馈办理情况", "order")
     if order.status not in (Status.SIGNED, Status.RETURNED):
-        raise OrderRuleError(f"督办单{order.get_status_display()}，不能再反馈", "order")
+        raise OrderRuleError(f"{order.noun}{order.get_status_display()}，不能再反馈", "order")
     order.status = Status.RESPONDED
     order.save(update_fields=["status"])
     event = _event(order, Kind.RESPONDED, acting_user, text)
@@ -255,7 +221,7 @@ def order_respond(
         )
     notify(
         order.issued_by,
-        f"督办单已反馈：{order.code} {order.title}",
+        f"{order.noun}已反馈：{order.code} {order.title}",
         f"{order.unit.name}（{order.person.name}）：{text}",
         _link(order),
     )
@@ -270,12 +236,12 @@ def order_accept(
     _require_office(acting_user)
     order = _locked(order)
     if order.status != Status.RESPONDED:
-        raise OrderRuleError("只有已反馈的督办单可以办结", "order")
+        raise OrderRuleError(f"只有已反馈的{order.noun}可以办结", "order")
     order.status = Status.ACCEPTED
     order.accepted_on = today or timezone.localdate()
     order.save(update_fields=["status", "accepted_on"])
     _event(order, Kind.ACCEPTED, acting_user, (text or "").strip(), order.accepted_on)
-    notify(order.person.user, f"督办单已办结：{order.code} {order.title}", text, _link(order))
+    notify(order.person.user, f"{order.noun}已办结：{order.code} {order.title}", text, _link(order))
     return order
 
 
@@ -288,13 +254,13 @@ def order_return(order: SupervisionOrder, *, acting_user: User, reason: str) -> 
         raise OrderRuleError("退回必须说明理由", "reason")
     order = _locked(order)
     if order.status != Status.RESPONDED:
-        raise OrderRuleError("只有已反馈的督办单可以退回", "order")
+        raise OrderRuleError(f"只有已反馈的{order.noun}可以退回", "order")
     order.status = Status.RETURNED
     order.save(update_fields=["status"])
     _event(order, Kind.RETURNED, acting_user, reason)
     notify(
         order.person.user,
-        f"督办单被退回：{order.code} {order.title}",
+        f"{order.noun}被退回：{order.code} {order.title}",
         f"退回理由：{reason}\n请补充办理后重新反馈。",
         _link(order),
     )
@@ -343,7 +309,7 @@ def _escalate(order: SupervisionOrder, today: dt.date, level: int, overdue: int)
         to = (
             f"联系县领导{leader.name}"
             if leader
-            else "联系县领导（该督办单未关联有联系县领导的项目）"
+            else f"联系县领导（该{order.noun}未关联有联系县领导的项目）"
         )
     else:
         recipients = _principals(order)
@@ -354,7 +320,7 @@ def _escalate(order: SupervisionOrder, today: dt.date, level: int, overdue: int)
     for person in recipients:
         notify(
             person.user,
-            f"督办单逾期升级：{order.code} {order.title}",
+            f"{order.noun}逾期升级：{order.code} {order.title}",
             "\n".join(
                 [
                     f"承办单位：{order.unit.name}，责任人：{order.person.name}"

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuijin.core.actions import perform
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, scope_of
 from tuijin.projects.models import Problem, Project
@@ -50,6 +51,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
+        if data["kind"]:
+            orders = orders.filter(kind=data["kind"])
         if data["status"]:
             orders = orders.filter(status=data["status"])
         if data["unit"]:
@@ -76,7 +79,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 def _order(request: HttpRequest, pk: int) -> SupervisionOrder:
     base = SupervisionOrder.objects.select_related(
-        "region", "unit", "person", "project__contact_leader", "problem", "issued_by"
+        "region", "unit", "person", "project__contact_leader", "problem", "issued_by", "meeting"
     )
     return get_visible_or_404(base, request.user, pk=pk)
 
@@ -174,13 +177,7 @@ def _act(request: HttpRequest, pk: int, right: str) -> SupervisionOrder:
 
 
 def _done(request, order, call, success: str) -> HttpResponse:
-    try:
-        call()
-    except services.OrderRuleError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return redirect("supervision:detail", pk=order.pk)
+    return perform(request, call, success, services.OrderRuleError, "supervision:detail", order.pk)
 
 
 @role_required(ORDER_VIEWERS)
