@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, signals  # noqa: F401  (registers models and receivers)
+        from .delivery import sweep_step
+        from .sweeps import register
+
+        register(sweep_step)  # retries email and robot deliveries that are due

@@ -2,11 +2,12 @@ from .accounts import SecurityEvent, User
 from .audit import AuditChainHead, AuditSeal
 from .calendar import WorkdayOverride
 from .directory import Person, PersonRole, Region, Unit, pinyin_initials
-from .notifications import Notification, notify
+from .notifications import Delivery, Notification, WebhookChannel, notify
 
 __all__ = [
     "AuditChainHead",
     "AuditSeal",
+    "Delivery",
     "Notification",
     "Person",
     "PersonRole",
@@ -14,6 +15,7 @@ __all__ = [
     "SecurityEvent",
     "Unit",
     "User",
+    "WebhookChannel",
     "WorkdayOverride",
     "notify",
     "pinyin_initials",
