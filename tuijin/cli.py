@@ -11,6 +11,7 @@ PROJECT_COMMANDS = {
     "import-directory": "导入县通讯录 Excel（单位、人员、角色），全部成功或全部不导入",
     "import-ledger": "导入重点项目台账 Excel，全部成功或全部不导入；--dry-run 只检查",
     "import-enterprises": "导入企业名录 Excel，按信用代码新增或更新，全部成功或全部不导入",
+    "import-hotline": "导入 12345 热线转办工单（.xlsx/.csv），按工单编号不重复导入；--dry-run 只检查",
     "export-ledger": "按台账格式导出重点项目推进情况（.xlsx）",
     "workdays": "工作日计算：add DATE N 求期限；count FROM TO 数工作日",
     "verify-audit": "校验审计日志哈希链",

@@ -51,7 +51,8 @@ def test_leader_records_a_visit_with_two_opinions_on_a_phone(paired, live_server
     visits = phone_page.get_by_test_id("visits")
     expect(visits).to_contain_text("希望增加流动资金贷款")
     expect(visits).to_contain_text("二期用地指标尚未落实")
-    expect(visits).to_contain_text("待转为诉求")
+    expect(visits.get_by_test_id("opinion-appeal")).to_have_count(2)  # each became a request
+    expect(visits).to_contain_text("待分派")
     expect(phone_page.get_by_test_id("pairings")).to_contain_text("未到期")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     assert VisitOpinion.objects.filter(visit__enterprise=paired).count() == 2

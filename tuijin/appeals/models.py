@@ -245,6 +245,8 @@ class AppealEvent(models.Model):
     text = models.TextField("说明", blank=True)
     # Which deadline a reminder or escalation was about: accept / reply / resolve / rate.
     stage = models.CharField("环节", max_length=10, blank=True)
+    # Working days asked for by an extension request (申请延期).
+    days = models.PositiveSmallIntegerField("天数（工作日）", null=True, blank=True)
 
     objects = AppealChildQuerySet.as_manager()
 

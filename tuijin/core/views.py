@@ -51,6 +51,8 @@ def _is_htmx(request: HttpRequest) -> bool:
 @role_required(None)
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
+    if Role.ENTERPRISE in scope.roles and not scope.is_admin and not scope.has(*GOVERNMENT):
+        return redirect("portal:home")  # an enterprise's home is its portal (我的诉求)
     units = Unit.objects.visible_to(request.user)
     by_kind = dict(units.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     today = dt.date.today()

@@ -10,7 +10,7 @@ requests module to turn into requests once it exists. No score comes from the nu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -118,7 +118,14 @@ def visit_record(
     VisitOpinion.objects.bulk_create(
         [VisitOpinion(visit=visit, text=text, measure=measure) for text, measure in rows]
     )
+    for hook in VISIT_RECORDED:  # e.g. each opinion becomes a tracked request
+        hook(visit, acting_user)
     return visit
+
+
+# Called as ``hook(visit, acting_user)`` inside the transaction that records a visit; the
+# request module registers the step that turns every opinion heard into a request.
+VISIT_RECORDED: list[Callable] = []
 
 
 @dataclass

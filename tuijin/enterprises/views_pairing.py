@@ -60,7 +60,7 @@ def enterprise_visits(request: HttpRequest, pk: int) -> HttpResponse:
     pairings = coverage(None, today, Pairing.objects.filter(enterprise=enterprise))
     visits = (
         Visit.objects.filter(enterprise=enterprise)
-        .prefetch_related("visitors", "opinions")
+        .prefetch_related("visitors", "opinions__appeal")
         .select_related("recorded_by")[:100]
     )
     context = {"enterprise": enterprise, "pairings": pairings, "visits": visits}

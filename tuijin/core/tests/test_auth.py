@@ -20,6 +20,7 @@ class TestSignIn:
     def test_login_page_is_in_chinese(self, client):
         page = client.get(reverse("login")).content.decode()
         assert "登录" in page and "用户名" in page and "密码" in page
+        assert 'href="/portal/register/"' in page  # enterprises find their way to register
 
     def test_sign_in_lands_on_home_and_is_logged(self, client, county):
         user = county.users[Role.PRINCIPAL]

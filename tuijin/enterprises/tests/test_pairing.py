@@ -271,3 +271,33 @@ def test_coverage_page_queries_fixed(county, client_for):
     few = _coverage_queries(client)
     _pairings(county, 27, 200)
     assert _coverage_queries(client) == few
+
+
+def test_api_pairings_and_visits_are_scoped(setup, other_county, client_for):
+    county, top, above = setup  # top in 城关镇, above in 河口镇
+    staff_person = county.people[Role.UNIT_STAFF]
+    pairing_create(top, staff_person, started_on=START)
+    pairing_create(above, county.people["other_staff"], started_on=START)
+    visit = visit_record(
+        top,
+        visitors=[staff_person],
+        visited_on=dt.date.today(),
+        situation="生产正常",
+        opinions=[("希望协调用地指标", "")],
+    )
+    staff = client_for(county.users[Role.UNIT_STAFF])  # 城关镇
+    pairings = staff.get("/api/pairings/").json()["results"]
+    assert [(p["enterprise_name"], p["person_name"]) for p in pairings] == [
+        (top.name, staff_person.name)
+    ]
+    assert pairings[0]["last_visit"] == dt.date.today().isoformat()
+    assert pairings[0]["state"] == State.OK
+    visits = staff.get("/api/visits/").json()["results"]
+    assert [v["id"] for v in visits] == [visit.pk]
+    assert visits[0]["opinions"][0]["text"] == "希望协调用地指标"
+    assert visits[0]["visitor_names"] == [staff_person.name]
+    # Another county's official and an enterprise see none of it.
+    other = client_for(other_county.users[Role.PRINCIPAL])
+    assert other.get("/api/pairings/").json()["results"] == []
+    assert other.get(f"/api/visits/{visit.pk}/").status_code == 404
+    assert client_for(county.users[Role.ENTERPRISE]).get("/api/visits/").status_code == 403
