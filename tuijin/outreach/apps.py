@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class OutreachConfig(AppConfig):
+    """Leaders going out (走出去): outreach trips, project leads and the weekly project day."""
+
+    name = "tuijin.outreach"
+    label = "outreach"
+    verbose_name = "走出去"
+
+    def ready(self) -> None:
+        from tuijin.core.demo import SEEDERS
+        from tuijin.core.sweeps import register
+
+        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        from .demo import seed_outreach
+        from .projectday import sweep_project_days
+
+        register(sweep_project_days)  # the reminder on the last working day of a short week
+        if seed_outreach not in SEEDERS:  # after projects, visits and meetings: leads convert
+            SEEDERS.append(seed_outreach)
