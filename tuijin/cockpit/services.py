@@ -205,6 +205,31 @@ def _problems(projects: QuerySet, today: dt.date) -> dict:
     )
 
 
+def orders_by_status(orders: QuerySet, today: dt.date) -> dict:
+    """One query: supervision orders and assignments per status, and the open ones overdue.
+
+    ``orders`` is already scoped (``SupervisionOrder.objects.visible_to``) and filtered; the
+    counts are the rows the order list shows for ``?status=…`` and ``?overdue=1``.
+    """
+    from tuijin.supervision.models import SupervisionOrder
+
+    statuses = SupervisionOrder.Status
+    counts = orders.order_by().aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(deadline__lt=today) & ~Q(status=statuses.ACCEPTED)),
+        **{status.value: Count("id", filter=Q(status=status)) for status in statuses},
+    )
+    return {
+        "total": counts["total"],
+        "open": counts["total"] - counts[statuses.ACCEPTED],
+        "overdue": counts["overdue"],
+        "by_status": [
+            {"status": status.value, "label": status.label, "count": counts[status.value]}
+            for status in statuses
+        ],
+    }
+
+
 def cockpit_figures(projects_qs: QuerySet, today: dt.date, year: int) -> dict:
     """Every figure of the cockpit for ``projects_qs`` (already scoped and filtered).
 

@@ -14,13 +14,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from tuijin.core.models import Unit
+from tuijin.core.models import Region, Unit
 from tuijin.core.permissions import role_required
+from tuijin.core.scoping import home_region_id
 from tuijin.projects.filters import ProjectFilterSet
 from tuijin.projects.models import Light, Project, Stage
+from tuijin.supervision import league
+from tuijin.supervision.models import SupervisionOrder
 
 from .menu import COCKPIT_VIEWERS
-from .services import cockpit_figures
+from .services import cockpit_figures, orders_by_status
 
 BASE_FILTERS = ("unit", "level", "category")
 LIGHT_COLORS = {Light.RED: "#d63939", Light.YELLOW: "#f2b01e", Light.GREEN: "#2fb344"}
@@ -70,6 +73,68 @@ class Links:
         return f"{self.list_url}?{urlencode(params)}" if params else self.list_url
 
 
+ORDER_COLORS = {
+    SupervisionOrder.Status.ISSUED: "#5b8ff9",
+    SupervisionOrder.Status.SIGNED: "#61ddaa",
+    SupervisionOrder.Status.RESPONDED: "#f6bd16",
+    SupervisionOrder.Status.RETURNED: "#e8684a",
+    SupervisionOrder.Status.ACCEPTED: "#8fa3c7",
+}
+LEAGUE_ROWS = 10
+
+
+def _orders(request: HttpRequest, filterset: CockpitFilterSet, today: dt.date) -> dict:
+    """Orders and assignments the user may see, of the chosen unit when one is chosen."""
+    orders = SupervisionOrder.objects.visible_to(request.user)
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    unit = data.get("unit")
+    if unit:
+        orders = orders.filter(unit=unit)
+    figures = orders_by_status(orders, today)
+    base = reverse("supervision:list")
+    extra = {"unit": unit.pk} if unit else {}
+    for row in figures["by_status"]:
+        row["url"] = f"{base}?{urlencode({**extra, 'status': row['status']})}"
+        row["color"] = ORDER_COLORS[row["status"]]
+    figures["url"] = f"{base}?{urlencode(extra)}" if extra else base
+    figures["overdue_url"] = f"{base}?{urlencode({**extra, 'overdue': 'on'})}"
+    return figures
+
+
+def _league(request: HttpRequest, today: dt.date) -> dict:
+    """The last complete month's league table of the user's county, as on its own page."""
+    period = league.parse_period(None, today)
+    region = Region.objects.filter(pk=home_region_id(request.user)).first()
+    rows = league.league_table(region, period.start, period.end, today) if region else []
+    ranked = [row for row in rows if row.score is not None]
+    url = f"{reverse('supervision:league')}?{urlencode({'period': period.code})}"
+    return {"period": period, "rows": ranked[:LEAGUE_ROWS], "count": len(ranked), "url": url}
+
+
+def _drives(request: HttpRequest, today: dt.date, year: int) -> dict:
+    """The drive running today (countdown, each county target's actual against plan) and the
+    year's annual targets against the time elapsed, with the pages they come from."""
+    from tuijin.drives import services as drives
+    from tuijin.drives.models import AnnualTarget
+
+    drive = None
+    campaign = drives.running_drive(request.user, today)
+    if campaign is not None:
+        figures = drives.drive_figures(campaign, today)
+        drive = {
+            "campaign": campaign,
+            "status": figures["status"],
+            "targets": figures["drive_targets"] or figures["targets"],
+            "url": reverse("drives:detail", args=[campaign.pk]),
+        }
+    targets = AnnualTarget.objects.visible_to(request.user).filter(year=year)
+    return {
+        "drive": drive,
+        "annual": drives.annual_figures(list(targets), today),
+        "annual_url": f"{reverse('drives:annual')}?{urlencode({'year': year})}",
+    }
+
+
 def _context(request: HttpRequest) -> dict:
     today = dt.date.today()
     year = _year(request, today)
@@ -78,6 +143,8 @@ def _context(request: HttpRequest) -> dict:
     figures = cockpit_figures(filterset.qs, today, year)
     link = Links(filterset)
     totals = figures["totals"]
+    orders = _orders(request, filterset, today)
+    ranking = _league(request, today)
     for stage in [*figures["funnel"], figures["dropped"]]:
         stage["url"] = link(stage=stage["stage"])
     for unit in figures["lights_by_unit"]:
@@ -127,10 +194,23 @@ def _context(request: HttpRequest) -> dict:
             "plan": _money(totals["year_plan"]),
             "url": links["year"],
         },
+        "orders": [
+            {"name": r["label"], "value": r["count"], "url": r["url"], "color": r["color"]}
+            for r in orders["by_status"]
+        ],
+        "league": {
+            # Best at the top of a horizontal bar chart: ECharts draws categories bottom-up.
+            "units": [r.unit.name for r in reversed(ranking["rows"])],
+            "scores": [float(r.score) for r in reversed(ranking["rows"])],
+            "url": ranking["url"],
+        },
     }
     return {
+        **_drives(request, today, year),
         "figures": figures,
         "totals": totals,
+        "orders": orders,
+        "ranking": ranking,
         "links": links,
         "chart_data": chart_data,
         "filterset": filterset,

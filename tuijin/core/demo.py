@@ -6,10 +6,12 @@ and leaves everything as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from .accounts import create_account, ensure_roles
 from .models import Person, PersonRole, Region, Unit, User
@@ -197,7 +199,20 @@ def seed_demo(seed: int = 20260501) -> bool:
     _create_accounts(region)
     for seeder in SEEDERS:
         seeder(region, random.Random(seed))
+    _last_nightly_sweep()
     return True
+
+
+def _last_nightly_sweep() -> None:
+    """Run the nightly sweep of the last working day, as a county in use has: reminders sent
+    and overdue orders and requests already escalated, so the first real sweep starts from a
+    settled state instead of catching up a year at once."""
+    from . import sweeps, workdays
+
+    day = timezone.localdate()
+    while not workdays.is_workday(day).value:
+        day -= dt.timedelta(days=1)
+    sweeps.run_all(day)
 
 
 def _create_accounts(region: Region) -> None:

@@ -287,3 +287,71 @@ def test_query_count_does_not_grow_with_the_projects(county, client_for):
     with CaptureQueriesContext(connection) as screen_queries:
         assert client.get(reverse("cockpit:screen")).status_code == 200
     assert len(screen_queries) <= counts[1]  # no menu, no unread count
+
+
+# Orders and the league table ---------------------------------------------------------------
+
+
+def _orders(county):
+    """Three orders to 城关镇 (one accepted, one overdue) and one to 河口镇."""
+    from tuijin.supervision.tests.conftest import issue
+
+    today = dt.date.today()
+    done = issue(county, title="已办结的督办", issued_on=today - dt.timedelta(days=40))
+    done.status, done.accepted_on = "accepted", today
+    done.save()
+    issue(county, title="逾期的督办", issued_on=today - dt.timedelta(days=40))
+    issue(county, title="刚下发的督办", issued_on=today)
+    issue(
+        county,
+        unit=county.other_township,
+        person=county.people["other_staff"],
+        title="河口镇的督办",
+        issued_on=today,
+    )
+
+
+def test_orders_by_status_match_the_order_list_behind_each_slice(county, client_for):
+    _orders(county)
+    client = client_for(county.users[Role.PRINCIPAL])
+    page = client.get(reverse("cockpit:index"))
+    orders = page.context["orders"]
+    assert (orders["total"], orders["open"], orders["overdue"]) == (4, 3, 1)
+    counts = {row["status"]: row["count"] for row in orders["by_status"]}
+    assert counts == {"issued": 3, "signed": 0, "responded": 0, "accepted": 1, "returned": 0}
+    issued = next(row for row in orders["by_status"] if row["status"] == "issued")
+    listing = client.get(issued["url"])
+    assert len(listing.context["page"].object_list) == 3
+    overdue = client.get(orders["overdue_url"])
+    assert [o.title for o in overdue.context["page"].object_list] == ["逾期的督办"]
+    # The unit filter narrows the orders to those issued to that unit.
+    page = client.get(reverse("cockpit:index"), {"unit": county.other_township.pk})
+    assert page.context["orders"]["total"] == 1
+    assert f"unit={county.other_township.pk}" in page.context["orders"]["overdue_url"]
+
+
+def test_orders_of_another_county_are_not_counted(county, other_county, client_for):
+    _orders(county)
+    page = client_for(other_county.users[Role.PRINCIPAL]).get(reverse("cockpit:index"))
+    assert page.context["orders"]["total"] == 0
+
+
+def test_league_table_on_the_cockpit_is_the_league_pages_table(county, fixture, client_for):
+    from tuijin.supervision import league
+
+    today = dt.date.today()
+    period = league.parse_period(None, today)
+    expected = [
+        (row.unit.name, row.score)
+        for row in league.league_table(county.region, period.start, period.end, today)
+        if row.score is not None
+    ]
+    assert len(expected) == 2  # 城关镇 and 河口镇 both host projects with plans
+    page = client_for(county.users[Role.SUPERVISION]).get(reverse("cockpit:index"))
+    ranking = page.context["ranking"]
+    assert [(row.unit.name, row.score) for row in ranking["rows"]] == expected[:10]
+    assert ranking["url"] == f"/supervision/league/?period={period.code}"
+    html = page.content.decode()
+    assert 'data-testid="cockpit-league"' in html
+    for name, _score in expected[:10]:
+        assert name in html

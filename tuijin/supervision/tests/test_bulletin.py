@@ -263,3 +263,22 @@ def test_command_writes_file_and_fails_cleanly(county, data, tmp_path):
         call_command("bulletin", "--period", "2026/10", "--out", str(out))
     with pytest.raises(CommandError, match="无数据可通报"):
         call_command("bulletin", "--period", "2026-08", "--out", str(out))
+
+
+def test_api_lists_the_countys_bulletins_with_their_download(
+    county, other_county, data, client_for
+):
+    mine = bulletin_issue(county.region, "2026-10", TODAY)
+    client = client_for(county.users[Role.SUPERVISION])
+    listed = client.get("/api/bulletins/").json()["results"]
+    assert [(b["code"], b["period"], b["label"]) for b in listed] == [
+        (mine.code, "2026-10", mine.label)
+    ]
+    assert client.get(listed[0]["download"]).status_code == 200
+    assert (
+        client_for(other_county.users[Role.SUPERVISION])
+        .get(f"/api/bulletins/{mine.pk}/")
+        .status_code
+        == 404
+    )
+    assert client_for(county.users[Role.UNIT_STAFF]).get("/api/bulletins/").status_code == 403

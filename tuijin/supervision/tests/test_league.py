@@ -285,3 +285,34 @@ def test_outstanding_items_not_yet_due_are_not_counted(county):
     later = table(county)["城关镇"]  # on 2026-11-28 both are late
     assert parts(later)["reports"] == (0, 1, Decimal("0.0"))
     assert parts(later)["closure"] == (0, 2, Decimal("0.0"))
+
+
+# The API -----------------------------------------------------------------------------------
+
+
+def test_api_gives_the_pages_scores_and_components(county, fixture, client_for):
+    response = client_for(county.users[Role.UNIT_STAFF]).get("/api/league/?period=2026-10")
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["period"], data["label"]) == ("2026-10", "2026年10月")
+    assert data["weights"] == {"investment": 40, "green": 30, "reports": 15, "closure": 15}
+    rows = {row["unit_name"]: row for row in data["rows"]}
+    assert (rows["河口镇"]["rank"], rows["河口镇"]["score"]) == (1, "76.5")
+    assert (rows["城关镇"]["rank"], rows["城关镇"]["score"]) == (2, "54.0")
+    closure = next(c for c in rows["河口镇"]["components"] if c["key"] == "closure")
+    assert closure["value"] is None  # nothing to close: left out, weights re-normalised
+    investment = next(c for c in rows["城关镇"]["components"] if c["key"] == "investment")
+    assert (investment["numerator"], investment["denominator"]) == ("600.00", "1000.00")
+
+
+def test_api_refuses_a_bad_period_and_non_government_roles(county, fixture, client_for):
+    response = client_for(county.users[Role.SUPERVISION]).get("/api/league/?period=2026-13")
+    assert response.status_code == 400
+    assert response.json()["fields"]["period"] == ["月份应在 1 到 12 之间"]
+    assert client_for(county.users[Role.ENTERPRISE]).get("/api/league/").status_code == 403
+
+
+def test_api_shows_another_county_only_its_own_units(county, other_county, fixture, client_for):
+    data = client_for(other_county.users[Role.PRINCIPAL]).get("/api/league/?period=2026-10")
+    names = {row["unit_name"] for row in data.json()["rows"]}
+    assert names.isdisjoint({"城关镇", "河口镇"})

@@ -98,6 +98,33 @@
     ]
   }, function () { go(m.url); });
 
+  // Supervision orders and assignments by status: a ring; each slice opens the order list.
+  if (data.orders) {
+    make("chart-orders", {
+      tooltip: { trigger: "item", formatter: "{b}：{c} 件（{d}%）" },
+      legend: { bottom: 0, textStyle: { color: text } },
+      series: [{
+        type: "pie", radius: ["42%", "70%"], center: ["50%", "44%"],
+        label: { color: text, formatter: "{b} {c}" },
+        data: data.orders.map(function (o) {
+          return { name: o.name, value: o.value, url: o.url, itemStyle: { color: o.color } };
+        })
+      }]
+    }, function (p) { go(p.data && p.data.url); });
+  }
+
+  // The league table's scores, best on top; a click opens the full table with its formula.
+  if (data.league) {
+    make("chart-league", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 110, right: 40, top: 10, bottom: 20 },
+      xAxis: { type: "value", max: 100, axisLabel: { color: text }, splitLine: { lineStyle: { color: grid } } },
+      yAxis: { type: "category", data: data.league.units, axisLabel: { color: text } },
+      series: [{ type: "bar", data: data.league.scores, barMaxWidth: 18, itemStyle: { color: "#5b8ff9" },
+        label: { show: true, position: "right", color: text } }]
+    }, function () { go(data.league.url); });
+  }
+
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c.resize(); });
   });
