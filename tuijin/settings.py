@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "tuijin.cockpit",
     "tuijin.enterprises",
     "tuijin.appeals",
+    "tuijin.outreach",
+    "tuijin.drives",
+    "tuijin.discipline",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +201,10 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 TUIJIN_MAX_IMPORT_BYTES = int(os.environ.get("TUIJIN_MAX_IMPORT_BYTES", str(10 * 1024 * 1024)))
+# Overdue working days after which a supervision order goes to the contact leader (twice that:
+# to the principal leaders), and after which an enterprise request becomes a supervision order.
+TUIJIN_ORDER_ESCALATE_AFTER = int(os.environ.get("TUIJIN_ORDER_ESCALATE_AFTER", "3"))
+TUIJIN_APPEAL_ESCALATE_AFTER = int(os.environ.get("TUIJIN_APPEAL_ESCALATE_AFTER", "3"))
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -232,6 +239,22 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- Notifications beyond the inbox ---------------------------------------------------------
+# Email copies of inbox messages are off unless TUIJIN_EMAIL_NOTIFICATIONS is on; the mail
+# server comes from TUIJIN_EMAIL_*. TUIJIN_BASE_URL (e.g. https://tuijin.example.gov.cn) makes
+# the links in emails and group-robot messages absolute; without it they carry no link.
+# Robot channels (WeCom, DingTalk) are set up on the 「消息推送」 page (docs/operations.md).
+TUIJIN_EMAIL_NOTIFICATIONS = _env_bool("TUIJIN_EMAIL_NOTIFICATIONS")
+TUIJIN_BASE_URL = os.environ.get("TUIJIN_BASE_URL", "").strip().rstrip("/")
+EMAIL_HOST = os.environ.get("TUIJIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("TUIJIN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("TUIJIN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TUIJIN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("TUIJIN_EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_bool("TUIJIN_EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("TUIJIN_EMAIL_FROM", "推进平台 <noreply@localhost>")
 
 # --- Audit ----------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False

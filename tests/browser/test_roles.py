@@ -7,17 +7,23 @@ from tuijin.core.demo import DEMO_PASSWORD, seed_demo
 from tuijin.core.models import Person
 
 GOV_MENU = ["首页", "消息", "重点项目", "督办单", "比学赶超", "企业名录", "单位通讯录", "人员查询"]
-GOV_MENU += ["工作日历", "接口文档", "包联走访"]
-OFFICE_EXTRA = ["台账导入", "项目设置", "驾驶舱", "企业导入", "通报", "走访覆盖"]
+GOV_MENU += ["工作日历", "接口文档", "包联走访", "督查", "调度会", "自问自查"]
+GOV_MENU += ["会议管理", "请假", "接待陪访", "企业诉求", "诉求统计"]
+OUTREACH = ["外出招商", "项目线索", "项目日"]
+DRIVES = ["集中推进行动", "全年目标"]
+COUNTY_VIEW = ["驾驶舱", "通报", "走访覆盖"]
+OFFICE_EXTRA = ["台账导入", "项目设置", "企业导入", "12345工单导入", "诉求时限", "企业账号核验"]
+OFFICE_EXTRA += [*COUNTY_VIEW, *OUTREACH, *DRIVES]
 MENUS = {
-    "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入", "审计日志", "后台管理"],
-    "principal": [*GOV_MENU, "我的项目", "驾驶舱", "通报", "走访覆盖"],
-    "leader": [*GOV_MENU, "我的项目"],
-    "supervision": [*GOV_MENU, "审计日志", "驾驶舱", "通报", "走访覆盖"],
+    "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入", "审计日志"]
+    + ["消息推送", "后台管理"],
+    "principal": [*GOV_MENU, "我的项目", *COUNTY_VIEW, *OUTREACH, *DRIVES],
+    "leader": [*GOV_MENU, "我的项目", *OUTREACH, *DRIVES],
+    "supervision": [*GOV_MENU, "审计日志", *COUNTY_VIEW, *DRIVES],
     "projectoffice": [*GOV_MENU, *OFFICE_EXTRA],
     "township": [*GOV_MENU, "待填报"],
     "department": [*GOV_MENU, "待填报"],
-    "enterprise": ["首页", "消息"],
+    "enterprise": ["首页", "消息", "我的诉求", "提交诉求"],
     "bank": ["首页", "消息"],
 }
 
