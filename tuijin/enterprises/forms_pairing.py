@@ -61,3 +61,37 @@ class VisitForm(forms.Form):
             (data.get(f"opinion_{i}", ""), data.get(f"measure_{i}", ""))
             for i in range(1, OPINION_ROWS + 1)
         ]
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person: Person) -> str:
+        where = person.unit.name if person.unit_id else "县领导"
+        return f"{person.name}（{where} {person.title}）".replace(" ）", "）")
+
+
+class PairingForm(forms.Form):
+    """The project office pairs a leader or official with an enterprise."""
+
+    person = PersonChoiceField(label="包联人", queryset=Person.objects.none())
+    frequency_days = forms.TypedChoiceField(
+        label="走访频次",
+        coerce=int,
+        choices=[("", "按企业类型（百强每月，其他每季度）")],
+        required=False,
+        empty_value=None,
+    )
+    started_on = forms.DateField(
+        label="包联开始日期",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, region_id: int, **kwargs):
+        from .models import Pairing
+
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (
+            Person.objects.filter(region_id=region_id, user__isnull=False, user__is_active=True)
+            .select_related("unit")
+            .order_by("unit__order", "order", "id")
+        )
+        self.fields["frequency_days"].choices += list(Pairing.Frequency.choices)

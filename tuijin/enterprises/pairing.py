@@ -58,18 +58,34 @@ def pairing_create(
     started_on: dt.date,
     frequency_days: int | None = None,
 ) -> Pairing:
+    """Pair a leader or official with an enterprise; a pairing that was ended is taken up
+    again from ``started_on`` (its visits stay in the record)."""
     if person.region_id != enterprise.region_id:
         raise ValidationError({"person": "包联人不属于该企业所在县"})
-    if Pairing.objects.filter(enterprise=enterprise, person=person).exists():
+    existing = Pairing.objects.filter(enterprise=enterprise, person=person).first()
+    if existing is not None and existing.active:
         raise ValidationError({"person": f"{person.name} 已包联该企业"})
     if frequency_days is not None and frequency_days not in Pairing.Frequency.values:
         raise ValidationError({"frequency_days": "走访频次应为每月或每季度"})
+    frequency_days = frequency_days or default_frequency(enterprise)
+    if existing is not None:
+        existing.active, existing.started_on = True, started_on
+        existing.frequency_days, existing.reminded_for = frequency_days, None
+        existing.save(update_fields=["active", "started_on", "frequency_days", "reminded_for"])
+        return existing
     return Pairing.objects.create(
         enterprise=enterprise,
         person=person,
         started_on=started_on,
-        frequency_days=frequency_days or default_frequency(enterprise),
+        frequency_days=frequency_days,
     )
+
+
+def pairing_end(pairing: Pairing) -> Pairing:
+    """End a pairing (a person moved on): it leaves coverage and reminders, its visits stay."""
+    pairing.active = False
+    pairing.save(update_fields=["active"])
+    return pairing
 
 
 @transaction.atomic

@@ -20,4 +20,6 @@ urlpatterns += [
     path("coverage/", views_pairing.coverage_page, name="coverage"),
     path("visits/new/", views_pairing.visit_create, name="visit_create"),
     path("<int:pk>/visits/", views_pairing.enterprise_visits, name="visits"),
+    path("<int:pk>/pairings/new/", views_pairing.pairing_add, name="pairing-add"),
+    path("pairings/<int:pk>/end/", views_pairing.pairing_stop, name="pairing-end"),
 ]

@@ -9,16 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tuijin.core.models import Person
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
-from tuijin.core.scoping import scope_of
+from tuijin.core.scoping import get_visible_or_404, scope_of
 
-from .forms_pairing import VisitForm
-from .models import Enterprise, Pairing, Visit
-from .pairing import LEADER_UNIT_LABEL, coverage, tally, visit_record
+from .forms_pairing import PairingForm, VisitForm
+from .models import KEEPERS, Enterprise, Pairing, Visit
+from .pairing import LEADER_UNIT_LABEL, coverage, pairing_create, pairing_end, tally, visit_record
 
 COVERAGE_ROLES = (Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION)
 PICKER_LIMIT = 30
@@ -63,8 +63,54 @@ def enterprise_visits(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("visitors", "opinions__appeal")
         .select_related("recorded_by")[:100]
     )
-    context = {"enterprise": enterprise, "pairings": pairings, "visits": visits}
+    keeper = scope_of(request.user).has(*KEEPERS)
+    context = {
+        "enterprise": enterprise,
+        "pairings": pairings,
+        "visits": visits,
+        "can_pair": keeper,
+        "pairing_form": PairingForm(region_id=enterprise.region_id, initial={"started_on": today})
+        if keeper
+        else None,
+    }
     return render(request, "enterprises/visit_list.html", context)
+
+
+@role_required(KEEPERS)
+@require_POST
+def pairing_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project office pairs someone with the enterprise (包联), from its visits page."""
+    enterprise = get_visible_or_404(Enterprise.objects.all(), request.user, pk=pk)
+    form = PairingForm(request.POST, region_id=enterprise.region_id)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("enterprises:visits", pk=enterprise.pk)
+    data = form.cleaned_data
+    try:
+        pairing = pairing_create(
+            enterprise,
+            data["person"],
+            started_on=data["started_on"],
+            frequency_days=data["frequency_days"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(
+            request, f"已安排{pairing.person.name}包联，{pairing.get_frequency_days_display()}走访"
+        )
+    return redirect("enterprises:visits", pk=enterprise.pk)
+
+
+@role_required(KEEPERS)
+@require_POST
+def pairing_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    pairing = get_object_or_404(
+        Pairing.objects.visible_to(request.user).select_related("person"), pk=pk, active=True
+    )
+    pairing_end(pairing)
+    messages.success(request, f"已结束{pairing.person.name}的包联")
+    return redirect("enterprises:visits", pk=pairing.enterprise_id)
 
 
 @role_required(GOVERNMENT)

@@ -191,7 +191,7 @@ def test_pages_for_leader(setup, client_for):
     assert response.status_code == 302
     assert VisitOpinion.objects.filter(visit__enterprise=top).count() == 2
     page = client.get(f"/enterprises/{top.pk}/visits/").content.decode()
-    assert "希望增加贷款" in page and "诉求办理模块上线后自动转为诉求" in page
+    assert "希望增加贷款" in page and "自动转为一件企业诉求" in page
 
 
 def test_invalid_post_shows_errors_and_saves_nothing(setup, client_for):
@@ -301,3 +301,56 @@ def test_api_pairings_and_visits_are_scoped(setup, other_county, client_for):
     assert other.get("/api/pairings/").json()["results"] == []
     assert other.get(f"/api/visits/{visit.pk}/").status_code == 404
     assert client_for(county.users[Role.ENTERPRISE]).get("/api/visits/").status_code == 403
+
+
+def test_project_office_pairs_and_ends_a_pairing_from_the_page(setup, client_for):
+    county, top, _ = setup  # top is a top-100 enterprise: monthly by default
+    leader = county.people[Role.LEADER]
+    office = client_for(county.users[Role.PROJECT_OFFICE])
+    page = office.get(f"/enterprises/{top.pk}/visits/").content.decode()
+    assert 'data-testid="pairing-form"' in page and leader.name in page
+    response = office.post(
+        f"/enterprises/{top.pk}/pairings/new/",
+        {"person": leader.pk, "frequency_days": "", "started_on": "2026-11-02"},
+        follow=True,
+    )
+    pairing = Pairing.objects.get(enterprise=top, person=leader)
+    assert (pairing.active, pairing.frequency_days) == (True, Pairing.Frequency.MONTHLY)
+    assert f"已安排{leader.name}包联，每月走访" in response.content.decode()
+    again = office.post(
+        f"/enterprises/{top.pk}/pairings/new/",
+        {"person": leader.pk, "started_on": "2026-11-03"},
+        follow=True,
+    )
+    assert f"{leader.name} 已包联该企业" in again.content.decode()
+    assert Pairing.objects.filter(enterprise=top).count() == 1
+    office.post(f"/enterprises/pairings/{pairing.pk}/end/")
+    pairing.refresh_from_db()
+    assert pairing.active is False
+    assert leader.name not in [r.pairing.person.name for r in coverage(county.region, TODAY)]
+    # Taken up again later: the same pairing, active from the new date.
+    office.post(
+        f"/enterprises/{top.pk}/pairings/new/",
+        {"person": leader.pk, "frequency_days": "90", "started_on": "2026-11-20"},
+    )
+    pairing.refresh_from_db()
+    assert (pairing.active, pairing.frequency_days, pairing.started_on) == (
+        True,
+        90,
+        dt.date(2026, 11, 20),
+    )
+
+
+def test_only_the_project_office_arranges_pairings(setup, client_for):
+    county, top, _ = setup
+    leader = county.people[Role.LEADER]
+    staff = client_for(county.users[Role.UNIT_STAFF])  # 城关镇 sees top, may not pair
+    assert (
+        'data-testid="pairing-form"'
+        not in staff.get(f"/enterprises/{top.pk}/visits/").content.decode()
+    )
+    response = staff.post(
+        f"/enterprises/{top.pk}/pairings/new/", {"person": leader.pk, "started_on": "2026-11-02"}
+    )
+    assert response.status_code == 403
+    assert not Pairing.objects.filter(enterprise=top).exists()
