@@ -174,7 +174,7 @@ def _require_office(acting_user: User, account: EnterpriseAccount) -> None:
 
 def _locked_account(account: EnterpriseAccount) -> EnterpriseAccount:
     found = (
-        EnterpriseAccount.objects.select_for_update()
+        EnterpriseAccount.objects.select_for_update(of=("self",))
         .select_related("enterprise", "user")
         .filter(pk=account.pk)
         .first()

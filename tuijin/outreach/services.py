@@ -305,7 +305,9 @@ def lead_convert(
     from tuijin.projects.services import create_milestones
 
     today = today or timezone.localdate()
-    lead = Lead.objects.select_for_update().select_related("owner", "trip").get(pk=lead.pk)
+    lead = (
+        Lead.objects.select_for_update(of=("self",)).select_related("owner", "trip").get(pk=lead.pk)
+    )
     if not can_change(acting_user, lead):
         raise OutreachRuleError("您无权转化这条线索", "lead")
     if lead.project_id or lead.status == LeadStatus.CONVERTED:

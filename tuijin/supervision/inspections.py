@@ -286,7 +286,7 @@ def finding_to_order(
         raise InspectionRuleError("这条督查发现不在本县", "finding")
     # Lock the finding so two clicks at once cannot issue two orders.
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(of=("self",))
         .select_related("inspection", "project", "unit", "responsible_person")
         .get(pk=finding.pk)
     )

@@ -170,6 +170,9 @@ def test_wecom_message_has_content_and_no_signature(
     assert f"[查看详情]({BASE_URL}/projects/7/)" in body["markdown"]["content"]
 
 
+# The worker opens and closes its own database connections, as it does in production: the
+# test's data must be committed for it (and PostgreSQL must not lose the test's connection).
+@pytest.mark.django_db(transaction=True)
 def test_notify_inside_a_request_only_queues_the_send(
     county, receiver, django_capture_on_commit_callbacks
 ):
