@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core.models import Person
+from tuijin.core.panels import project_panels
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
@@ -268,6 +269,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(project),
         "stage_form": StageForm(),
         "can_issue_order": scope_of(request.user).has(Role.SUPERVISION),
+        "panels": project_panels(request, project),
     }
     return render(request, "projects/project_detail.html", context)
 

@@ -10,16 +10,18 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from tuijin.core.demo import SEEDERS
-        from tuijin.core.panels import UNIT_PANELS
+        from tuijin.core.panels import PROJECT_PANELS, UNIT_PANELS
         from tuijin.core.sweeps import register
 
         from . import audit, menu  # noqa: F401  (registers models and menu entries)
         from .demo import seed_orders
-        from .panels import unit_orders_panel
+        from .panels import project_supervision_panel, unit_orders_panel
         from .services import sweep_orders
 
         if unit_orders_panel not in UNIT_PANELS:  # open orders on each unit's page
             UNIT_PANELS.append(unit_orders_panel)
+        if project_supervision_panel not in PROJECT_PANELS:  # findings and orders of a project
+            PROJECT_PANELS.append(project_supervision_panel)
         register(sweep_orders)  # reminders (催办) and escalation in the nightly sweep
         if seed_orders not in SEEDERS:  # after the projects' seeder: orders need projects
             SEEDERS.append(seed_orders)

@@ -80,6 +80,9 @@ def test_conversion_keeps_history_and_source(county, client_for):
     page = client.get(response["Location"]).content.decode()
     assert "来源：项目线索「华锐智能装备生产基地」" in page
     assert "外出招商：2026-10-12 赴杭州" in page
+    # The project page's 项目来源 panel links the lead, whose timeline holds the history.
+    assert 'data-testid="project-source"' in page
+    assert f'href="{reverse("outreach:lead", args=[lead.pk])}"' in page
 
     lead.refresh_from_db()
     assert (lead.status, lead.project, lead.converted_on) == (

@@ -471,3 +471,31 @@ def test_the_demo_county_has_a_year_of_inspections():
     assert orders.filter(status=SupervisionOrder.Status.ACCEPTED).exists()
     today = timezone.localdate()
     assert inspections.open_findings(findings.all()).filter(deadline__lt=today).exists()
+
+
+def test_the_project_page_shows_its_findings_and_orders(county, client_for):
+    project = make_project(county)
+    office = county.users[Role.SUPERVISION]
+    inspection = inspections.inspection_create(
+        office,
+        "重点项目半月督查",
+        dt.date(2026, 11, 2),
+        [county.people[Role.SUPERVISION]],
+        projects=[project],
+    )
+    finding = inspections.finding_add(
+        office,
+        inspection,
+        project=project,
+        unit=None,
+        text="施工围挡不规范，扬尘管控不到位",
+        responsible_person=county.people[Role.UNIT_STAFF],
+        requirement="三日内完成整改",
+        deadline_days=3,
+    )
+    order = inspections.finding_to_order(office, finding)
+    page = client_for(county.users[Role.PRINCIPAL]).get(f"/projects/{project.pk}/")
+    html = page.content.decode()
+    assert 'data-testid="project-supervision"' in html
+    assert "施工围挡不规范" in html and order.code in html
+    assert county.people[Role.UNIT_STAFF].name in html
