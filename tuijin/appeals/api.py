@@ -10,10 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tuijin.core.api import ScopedViewSetMixin
+from tuijin.core.scoping import scope_of
 
 from . import services
 from .menu import APPEAL_VIEWERS
-from .models import Appeal, AppealEvent
+from .models import Appeal, AppealEvent, enterprise_only
 from .views import overdue_q
 
 
@@ -153,6 +154,19 @@ class AppealEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class PortalEventSerializer(AppealEventSerializer):
+    """An enterprise's view of a step: the words its portal page uses, no staff names and no
+    internal notes."""
+
+    def to_representation(self, event: AppealEvent) -> dict:
+        from .views_portal import portal_step
+
+        data = super().to_representation(event)
+        step = portal_step(event)
+        data.update(kind_display=step.title, text=step.text, actor_name=None)
+        return data
+
+
 class AppealEventViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The timeline of requests the caller can see."""
 
@@ -160,3 +174,8 @@ class AppealEventViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AppealEventSerializer
     filterset_fields = ["appeal", "kind"]
     allowed_roles = APPEAL_VIEWERS
+
+    def get_serializer_class(self):
+        if enterprise_only(scope_of(self.request.user)):
+            return PortalEventSerializer
+        return AppealEventSerializer

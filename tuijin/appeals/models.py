@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from tuijin.core.models import Region, Unit
-from tuijin.core.roles import Role
+from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import Scope, ScopedQuerySet
 
 # The county's enterprise service office (企业服务办): dispatches, approves extensions, calls back.
@@ -205,6 +205,24 @@ class AppealChildQuerySet(ScopedQuerySet):
         return self.filter(appeal__in=Appeal.objects.visible_to(scope))
 
 
+def enterprise_only(scope: Scope) -> bool:
+    """An enterprise's portal account, as against an official who may also hold that role."""
+    return (
+        Role.ENTERPRISE in scope.roles and not scope.is_admin and scope.roles.isdisjoint(GOVERNMENT)
+    )
+
+
+class AppealEventQuerySet(AppealChildQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        """An enterprise reads only the steps that concern it (``ENTERPRISE_EVENT_KINDS``):
+        reminders, escalations, returns between offices and extension requests stay internal,
+        on its portal pages and in the API alike."""
+        events = super().restrict(scope, action)
+        if enterprise_only(scope):
+            return events.filter(kind__in=ENTERPRISE_EVENT_KINDS)
+        return events
+
+
 class AppealEvent(models.Model):
     """One step in a request's timeline; reminders, escalations and calls are steps too."""
 
@@ -248,7 +266,7 @@ class AppealEvent(models.Model):
     # Working days asked for by an extension request (申请延期).
     days = models.PositiveSmallIntegerField("天数（工作日）", null=True, blank=True)
 
-    objects = AppealChildQuerySet.as_manager()
+    objects = AppealEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "诉求办理记录"
@@ -257,6 +275,25 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal.code} {self.get_kind_display()}"
+
+
+# The steps an enterprise sees of its own requests (handed to a unit, signed for, replies,
+# questions and answers, ratings, the office's call, reopening, closing, an extension granted).
+ENTERPRISE_EVENT_KINDS = frozenset(
+    {
+        AppealEvent.Kind.RECEIVED,
+        AppealEvent.Kind.DISPATCHED,
+        AppealEvent.Kind.ACCEPTED,
+        AppealEvent.Kind.REPLIED,
+        AppealEvent.Kind.QUESTION,
+        AppealEvent.Kind.ANSWER,
+        AppealEvent.Kind.RATED,
+        AppealEvent.Kind.FOLLOW_UP,
+        AppealEvent.Kind.REOPENED,
+        AppealEvent.Kind.RESOLVED,
+        AppealEvent.Kind.EXTENSION_APPROVED,
+    }
+)
 
 
 def _attachment_path(instance, filename: str) -> str:

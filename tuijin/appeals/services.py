@@ -21,7 +21,7 @@ from django.utils import timezone
 from tuijin.core import workdays
 from tuijin.core.files import check_files
 from tuijin.core.models import Person, Unit, User, notify
-from tuijin.core.roles import GOVERNMENT, Role
+from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
 
 from . import deadlines
@@ -32,6 +32,7 @@ from .models import (
     AppealEvent,
     DeadlineRule,
     EnterpriseAccount,
+    enterprise_only,
 )
 
 Status = Appeal.Status
@@ -165,8 +166,7 @@ def _tell(users: Iterable[User], title: str, body: str, appeal: Appeal) -> None:
     """Officials get the request's page; an enterprise its portal page, which shows the
     enterprise only what concerns it (no reminders, no internal notes)."""
     for user in users:
-        roles = scope_of(user).roles
-        portal = Role.ENTERPRISE in roles and roles.isdisjoint(GOVERNMENT)
+        portal = enterprise_only(scope_of(user))
         link = reverse("portal:detail", args=[appeal.pk]) if portal else _link(appeal)
         notify(user, title, body, link)
 

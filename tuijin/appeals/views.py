@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuijin.core import workdays
 from tuijin.core.actions import perform
 from tuijin.core.permissions import role_required
-from tuijin.core.roles import GOVERNMENT, Role
+from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
 from tuijin.enterprises.models import Enterprise, VisitOpinion
 
@@ -42,7 +42,7 @@ from .forms import (
     SendBackForm,
 )
 from .menu import APPEAL_VIEWERS, INTAKE_ROLES
-from .models import SERVICE_OFFICE_ROLES, Appeal, AppealAttachment
+from .models import SERVICE_OFFICE_ROLES, Appeal, AppealAttachment, enterprise_only
 from .suggest import Suggestions, suggest_for
 
 Status = Appeal.Status
@@ -142,12 +142,9 @@ def _region_id(request: HttpRequest) -> int | None:
 
 
 def _enterprise_only(request: HttpRequest) -> bool:
-    """An enterprise's portal account: it follows its requests on the portal's pages, which
-    leave out what is internal to the government (reminders, notes, staff names)."""
-    scope = scope_of(request.user)
-    return (
-        Role.ENTERPRISE in scope.roles and not scope.is_admin and scope.roles.isdisjoint(GOVERNMENT)
-    )
+    """An enterprise's portal account follows its requests on the portal's pages, which leave
+    out what is internal to the government (reminders, notes, staff names)."""
+    return enterprise_only(scope_of(request.user))
 
 
 @role_required(APPEAL_VIEWERS)

@@ -30,7 +30,14 @@ from .forms_portal import (
     RejectForm,
     ResubmitForm,
 )
-from .models import SERVICE_OFFICE_ROLES, Appeal, AppealAttachment, AppealEvent, EnterpriseAccount
+from .models import (
+    ENTERPRISE_EVENT_KINDS,
+    SERVICE_OFFICE_ROLES,
+    Appeal,
+    AppealAttachment,
+    AppealEvent,
+    EnterpriseAccount,
+)
 
 ENTERPRISE_ROLES = (Role.ENTERPRISE,)
 Kind = AppealEvent.Kind
@@ -42,21 +49,7 @@ Status = Appeal.Status
 # working — reminders (催办), escalations (升级), a unit's return of a misrouted request (退回),
 # extension requests and refusals, the office's call-back task, and the office's dispatch
 # notes (the enterprise sees only which unit handles it).
-PUBLIC_KINDS = frozenset(
-    {
-        Kind.RECEIVED,
-        Kind.DISPATCHED,
-        Kind.ACCEPTED,
-        Kind.REPLIED,
-        Kind.QUESTION,
-        Kind.ANSWER,
-        Kind.RATED,
-        Kind.FOLLOW_UP,
-        Kind.REOPENED,
-        Kind.RESOLVED,
-        Kind.EXTENSION_APPROVED,
-    }
-)
+PUBLIC_KINDS = ENTERPRISE_EVENT_KINDS
 # Events whose files the enterprise may download (its own and the unit's reply).
 FILE_KINDS = frozenset({Kind.RECEIVED, Kind.REPLIED, Kind.QUESTION, Kind.ANSWER})
 # Plain words for each status, as the enterprise would say it.
@@ -81,7 +74,7 @@ class Step:
     files: list = field(default_factory=list)
 
 
-def _step(event: AppealEvent) -> Step:
+def portal_step(event: AppealEvent) -> Step:
     unit = event.unit.name if event.unit_id else "办理单位"
     files = list(event.files.all()) if event.kind in FILE_KINDS else []
     k = event.kind
@@ -114,7 +107,7 @@ def timeline_for(appeal: Appeal) -> list[Step]:
         .select_related("unit")
         .prefetch_related(Prefetch("files", queryset=AppealAttachment.objects.order_by("id")))
     )
-    return [_step(e) for e in events]
+    return [portal_step(e) for e in events]
 
 
 def _errors_into(form, exc: services.AppealRuleError) -> None:

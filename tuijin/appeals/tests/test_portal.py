@@ -479,3 +479,22 @@ def test_enterprise_opening_the_officials_pages_lands_on_the_portal(client_for, 
     assert client.get("/appeals/").url == "/portal/requests/"
     other = client_for(world.other_account)
     assert other.get(f"/appeals/{appeal.pk}/").status_code == 404
+
+
+def test_api_gives_the_enterprise_only_its_portal_timeline(client_for, world, county):
+    appeal = dispatched(world)
+    services.appeal_accept(world.township_staff, appeal, on_date=dt.date(2026, 9, 30))
+    AppealEvent.objects.create(
+        appeal=appeal,
+        kind=AppealEvent.Kind.REMINDED,
+        on_date=dt.date(2026, 10, 8),
+        text="系统催办：已逾期 2 个工作日",
+        stage="reply",
+    )
+    events = client_for(world.own_account).get(f"/api/appeal-events/?appeal={appeal.pk}").json()
+    kinds = [e["kind"] for e in events["results"]]
+    assert kinds == ["received", "dispatched", "accepted"]  # no reminder
+    assert all(e["actor_name"] is None for e in events["results"])
+    assert events["results"][1]["kind_display"] == "已交给城关镇办理"
+    office = client_for(world.office).get(f"/api/appeal-events/?appeal={appeal.pk}").json()
+    assert "reminded" in [e["kind"] for e in office["results"]]
