@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tuijin.core.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -170,7 +171,11 @@ AXES_VERBOSE = False
 SECURE = _env_bool("TUIJIN_SECURE")  # served over HTTPS behind a proxy
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 3600
+# A session ends after TUIJIN_SESSION_IDLE_MINUTES without a request, and in any case
+# TUIJIN_SESSION_MAX_HOURS after signing in (tuijin.core.sessions).
+TUIJIN_SESSION_IDLE_MINUTES = int(os.environ.get("TUIJIN_SESSION_IDLE_MINUTES", "30"))
+TUIJIN_SESSION_MAX_HOURS = int(os.environ.get("TUIJIN_SESSION_MAX_HOURS", "8"))
+SESSION_COOKIE_AGE = TUIJIN_SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE

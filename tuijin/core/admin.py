@@ -4,12 +4,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Person, PersonRole, Region, SecurityEvent, Unit, User, WorkdayOverride
+from .sessions import end_sessions
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "is_active", "last_login"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("推进", {"fields": ["region", "display_name"]})]
+    actions = ["end_user_sessions"]
+
+    @admin.action(description="结束所选账号的全部登录会话")
+    def end_user_sessions(self, request, queryset):
+        ended = sum(end_sessions(user) for user in queryset)
+        self.message_user(request, f"已结束 {ended} 个登录会话")
 
 
 @admin.register(Region)

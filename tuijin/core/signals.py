@@ -2,11 +2,12 @@
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
 from . import security
-from .models import SecurityEvent
+from .models import SecurityEvent, User
+from .sessions import end_sessions
 
 
 @receiver(user_logged_in, dispatch_uid="tuijin_login")
@@ -37,3 +38,10 @@ def on_post_migrate(sender, **kwargs):
         from .accounts import ensure_roles
 
         ensure_roles()
+
+
+@receiver(post_save, sender=User, dispatch_uid="tuijin_disabled_user_sessions")
+def on_user_saved(sender, instance: User, **kwargs):
+    """A disabled account's sessions end at once, not at their next request."""
+    if not instance.is_active and not kwargs.get("raw"):
+        end_sessions(instance)
