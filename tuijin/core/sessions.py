@@ -30,6 +30,13 @@ def max_seconds() -> int:
     return int(settings.TUIJIN_SESSION_MAX_HOURS) * 3600
 
 
+def start(request: HttpRequest) -> None:
+    """Mark a session's start at sign-in, so the first pages cost no extra session write."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[STARTED] = session[SEEN] = int(time.time())
+
+
 class SessionLimitsMiddleware:
     """Signs out a session idle longer than the idle limit or older than the absolute one."""
 

@@ -7,12 +7,13 @@ from django.dispatch import receiver
 
 from . import security
 from .models import SecurityEvent, User
-from .sessions import end_sessions
+from .sessions import end_sessions, start
 
 
 @receiver(user_logged_in, dispatch_uid="tuijin_login")
 def on_login(sender, request, user, **kwargs):
     security.record(SecurityEvent.Kind.LOGIN, request, user=user)
+    start(request)
 
 
 @receiver(user_logged_out, dispatch_uid="tuijin_logout")
