@@ -344,20 +344,31 @@ class Bulletin(models.Model):
 COUNTY_SUPERVISION_ROLES = (Role.SUPERVISION, Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE)
 
 
-class InspectionQuerySet(ScopedQuerySet):
+class CountyOrUnitQuerySet(ScopedQuerySet):
+    """County roles see the county's records; a unit's staff the records that concern the
+    unit. Subclasses name the region lookup and what "concerns the unit" means."""
+
+    region_lookup = "region_id"
+
+    def for_unit(self, unit_id: int) -> models.QuerySet:
+        raise NotImplementedError
+
     def restrict(self, scope: Scope, action: str) -> models.QuerySet:
-        """County roles: the county's inspections; a unit: those that inspected it or found
-        something for it to put right."""
         if scope.is_admin:
             return self
-        in_region = self.filter(region_id__in=scope.region_ids)
+        in_region = self.filter(**{f"{self.region_lookup}__in": scope.region_ids})
         if scope.has(*COUNTY_SUPERVISION_ROLES):
             return in_region
         if scope.has(Role.UNIT_STAFF) and scope.unit_id:
-            return in_region.filter(
-                models.Q(units=scope.unit_id) | models.Q(findings__unit_id=scope.unit_id)
-            ).distinct()
+            return in_region.for_unit(scope.unit_id)
         return self.none()
+
+
+class InspectionQuerySet(CountyOrUnitQuerySet):
+    """A unit: the inspections of it, and those that found something for it to put right."""
+
+    def for_unit(self, unit_id: int) -> models.QuerySet:
+        return self.filter(models.Q(units=unit_id) | models.Q(findings__unit_id=unit_id)).distinct()
 
 
 class Inspection(models.Model):
@@ -398,17 +409,13 @@ class Inspection(models.Model):
         return f"{self.inspected_on:%Y-%m-%d} {self.topic}"
 
 
-class FindingQuerySet(ScopedQuerySet):
-    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
-        """County roles: the county's findings; a unit: the findings it must put right."""
-        if scope.is_admin:
-            return self
-        in_region = self.filter(inspection__region_id__in=scope.region_ids)
-        if scope.has(*COUNTY_SUPERVISION_ROLES):
-            return in_region
-        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
-            return in_region.filter(unit_id=scope.unit_id)
-        return self.none()
+class FindingQuerySet(CountyOrUnitQuerySet):
+    """A unit: the findings it must put right."""
+
+    region_lookup = "inspection__region_id"
+
+    def for_unit(self, unit_id: int) -> models.QuerySet:
+        return self.filter(unit_id=unit_id)
 
 
 class Finding(models.Model):
@@ -480,17 +487,11 @@ class FindingPhoto(models.Model):
 # --- Scheduling meetings (调度会) -----------------------------------------------------------
 
 
-class MeetingQuerySet(ScopedQuerySet):
-    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
-        """County roles: the county's meetings; a unit: meetings that assigned it work."""
-        if scope.is_admin:
-            return self
-        in_region = self.filter(region_id__in=scope.region_ids)
-        if scope.has(*COUNTY_SUPERVISION_ROLES):
-            return in_region
-        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
-            return in_region.filter(assignments__unit_id=scope.unit_id).distinct()
-        return self.none()
+class MeetingQuerySet(CountyOrUnitQuerySet):
+    """A unit: the meetings that assigned it work."""
+
+    def for_unit(self, unit_id: int) -> models.QuerySet:
+        return self.filter(assignments__unit_id=unit_id).distinct()
 
 
 class Meeting(models.Model):
@@ -544,17 +545,11 @@ DEFAULT_SELF_CHECK_QUESTIONS = (
 )
 
 
-class SelfCheckQuerySet(ScopedQuerySet):
-    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
-        """County roles: the county's rounds; a unit: the rounds addressed to it."""
-        if scope.is_admin:
-            return self
-        in_region = self.filter(region_id__in=scope.region_ids)
-        if scope.has(*COUNTY_SUPERVISION_ROLES):
-            return in_region
-        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
-            return in_region.filter(units=scope.unit_id)
-        return self.none()
+class SelfCheckQuerySet(CountyOrUnitQuerySet):
+    """A unit: the rounds addressed to it."""
+
+    def for_unit(self, unit_id: int) -> models.QuerySet:
+        return self.filter(units=unit_id)
 
 
 class SelfCheck(models.Model):
@@ -587,17 +582,13 @@ class SelfCheck(models.Model):
         return self.title
 
 
-class SelfCheckAnswerQuerySet(ScopedQuerySet):
-    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
-        """County roles: every answer in the county; a unit: its own."""
-        if scope.is_admin:
-            return self
-        in_region = self.filter(self_check__region_id__in=scope.region_ids)
-        if scope.has(*COUNTY_SUPERVISION_ROLES):
-            return in_region
-        if scope.has(Role.UNIT_STAFF) and scope.unit_id:
-            return in_region.filter(unit_id=scope.unit_id)
-        return self.none()
+class SelfCheckAnswerQuerySet(CountyOrUnitQuerySet):
+    """A unit: its own answers."""
+
+    region_lookup = "self_check__region_id"
+
+    def for_unit(self, unit_id: int) -> models.QuerySet:
+        return self.filter(unit_id=unit_id)
 
 
 class SelfCheckAnswer(models.Model):
