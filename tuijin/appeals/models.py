@@ -27,15 +27,25 @@ SERVICE_OFFICE_ROLES = (Role.PROJECT_OFFICE,)
 COUNTY_APPEAL_ROLES = (Role.PROJECT_OFFICE, Role.SUPERVISION, Role.PRINCIPAL)
 
 
+# The ``visible_to`` action of the statistics page: figures per unit, not the records.
+AGGREGATE = "aggregate"
+
+
 class AppealQuerySet(ScopedQuerySet):
     def restrict(self, scope: Scope, action: str) -> models.QuerySet:
         """The office and principal leaders: the county; a county leader: requests of the
         enterprises paired with them; a unit: requests dispatched to it (lead or co-unit); an
-        enterprise's verified portal account: its own enterprise's requests."""
+        enterprise's verified portal account: its own enterprise's requests.
+
+        For ``AGGREGATE`` (the statistics), a county leader counts the whole county — the
+        brief gives county leaders the county's aggregates — while the drill-down into the
+        records keeps the narrower rule above."""
         if scope.is_admin:
             return self.filter(region_id__in=scope.region_ids) if scope.region_ids else self
         in_region = self.filter(region_id__in=scope.region_ids)
         if scope.has(*COUNTY_APPEAL_ROLES):
+            return in_region
+        if action == AGGREGATE and scope.has(Role.LEADER):
             return in_region
         q = models.Q(pk__in=[])
         if scope.has(Role.LEADER) and scope.person_id:

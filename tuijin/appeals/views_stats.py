@@ -16,7 +16,7 @@ from tuijin.core.permissions import role_required
 from tuijin.core.roles import Role
 from tuijin.core.scoping import scope_of
 
-from .models import COUNTY_APPEAL_ROLES, Appeal
+from .models import AGGREGATE, COUNTY_APPEAL_ROLES, Appeal
 from .stats import PERIOD_KINDS, current_period, parse_period, totals, trend, unit_stats
 
 STATS_ROLES = (Role.PROJECT_OFFICE, Role.SUPERVISION, Role.PRINCIPAL, Role.LEADER, Role.UNIT_STAFF)
@@ -34,18 +34,13 @@ COLUMNS = {
 
 
 def stats_appeals(user) -> QuerySet:
-    """The requests the reader's figures are made of. The office, supervision and principal
-    leaders: the county (their pool). A county leader: the county too; the brief gives
-    county leaders the county's aggregates, and this page shows figures only, while the
-    drill-down links lead to the pool, which keeps its own scope. A unit: its own requests."""
+    """The requests the reader's figures are made of (``AGGREGATE`` scope); a unit's staff
+    see their unit's row, the requests it leads."""
     scope = scope_of(user)
-    if scope.has(*COUNTY_APPEAL_ROLES):
-        return Appeal.objects.visible_to(user)
-    if scope.has(Role.LEADER):
-        return Appeal.objects.filter(region_id__in=scope.region_ids)
-    if scope.has(Role.UNIT_STAFF) and scope.unit_id:
-        return Appeal.objects.visible_to(user).filter(lead_unit_id=scope.unit_id)
-    return Appeal.objects.none()
+    appeals = Appeal.objects.visible_to(user, AGGREGATE)
+    if not scope.county_wide and scope.has(Role.UNIT_STAFF) and scope.unit_id:
+        return appeals.filter(lead_unit_id=scope.unit_id)
+    return appeals
 
 
 def _sorted(rows: list, sort: str, descending: bool) -> list:
