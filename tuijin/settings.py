@@ -5,8 +5,10 @@ everything else is decided here once. The data folder holds the SQLite database,
 files and the generated secret key, so one folder is the whole state of an embedded install.
 """
 
+import importlib.util
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -222,7 +224,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Keyset pages with a bounded count (tuijin/core/paging.py): fast at any depth.
+    "DEFAULT_PAGINATION_CLASS": "tuijin.core.paging.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tuijin.core.api.exception_handler",
@@ -276,3 +279,20 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# --- Tests ----------------------------------------------------------------------------------
+# Under pytest, django-zeal (a dev dependency) watches for N+1 queries in every request (its
+# middleware) and every management command (the autouse fixture of tuijin/conftest.py, whose
+# receiver raises on each one of product code: ZEAL_RAISE is off so that it decides).
+TESTING = "pytest" in sys.modules
+if TESTING and importlib.util.find_spec("zeal") is not None:
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE.append("zeal.middleware.zeal_middleware")
+    ZEAL_RAISE = False
+    # Not N+1s: the audit chain (tuijin.core.audit.seal_entry) locks its one head row and
+    # rereads the entry once per written entry, by design, so a request that saves two
+    # audited rows runs these two .get() twice.
+    ZEAL_ALLOWLIST = [
+        {"model": "core.AuditChainHead", "field": "get()"},
+        {"model": "auditlog.LogEntry", "field": "get()"},
+    ]

@@ -194,6 +194,10 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["region", "status", "resolve_due"]),
             models.Index(fields=["lead_unit", "status"]),
+            # The list's order (newest first, id last) for keyset pages: in one county, and
+            # across a city's or province's counties.
+            models.Index(fields=["region", "received_on", "id"], name="appeal_region_received_id"),
+            models.Index(fields=["received_on", "id"], name="appeal_received_id"),
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core import workdays
 from tuijin.core.actions import perform
+from tuijin.core.paging import bounded_counts, capped_options, count_text, page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
@@ -165,7 +165,11 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             if data[name]:
                 appeals = appeals.filter(**{name: data[name]})
         if data["unit"]:
-            appeals = appeals.filter(Q(lead_unit=data["unit"]) | Q(co_units=data["unit"]))
+            # A subquery, not a join: no duplicate rows, so no DISTINCT over the whole list.
+            assisted = Appeal.co_units.through.objects.filter(unit=data["unit"])
+            appeals = appeals.filter(
+                Q(lead_unit=data["unit"]) | Q(pk__in=assisted.values("appeal_id"))
+            )
         if data["overdue"]:
             appeals = appeals.filter(overdue_q(today))
         if data["q"]:
@@ -176,27 +180,32 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
                 | Q(enterprise_name__icontains=text)
                 | Q(hotline_number=text)
             )
-    counts = dict(visible.order_by().values_list("status").annotate(n=Count("id", distinct=True)))
-    counters = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    follow_up_count = visible.filter(follow_up_q(today)).count() if office else 0
-    page = Paginator(appeals.distinct().order_by("-received_on", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # The tabs' badges: bounded counts, one query ("1,000+" for a province's pool).
+    tabs = {"": visible, **{value: visible.filter(status=value) for value in Status.values}}
+    if office:
+        tabs["follow_up"] = visible.filter(follow_up_q(today))
+    counts = {name: count_text(*n) for name, n in bounded_counts(tabs).items()}
+    counters = [(value, label, counts[value]) for value, label in Status.choices]
+    # ``visible_to`` makes the rows distinct itself where its scope joins (a unit, a leader).
+    page = page_for(request, appeals.order_by("-received_on", "-id"), PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "appeals/appeal_list.html",
         {
             "form": form,
+            "unit_options": capped_options(
+                form.fields["unit"].queryset, request.GET.get("unit"), "全部单位"
+            ),
             "page": page,
             "query": query.urlencode(),
             "today": today,
             "counters": counters,
-            "total": sum(counts.values()),
+            "total": counts[""],
             "tab": tab if office else "",
             "office": office,
-            "follow_up_count": follow_up_count,
+            "follow_up_count": counts.get("follow_up", 0),
             "can_create": scope_of(request.user).has(*INTAKE_ROLES),
         },
     )

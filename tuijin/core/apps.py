@@ -9,8 +9,12 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from . import audit, signals  # noqa: F401  (registers models and receivers)
+        # models for the audit trail, receivers, the directory's part of ``tuijin seed``
+        from . import audit, scale_directory, signals  # noqa: F401
         from .delivery import sweep_step
         from .sweeps import register
 
         register(sweep_step)  # retries email and robot deliveries that are due
+        from . import planner
+
+        register(planner.sweep_step)  # fresh planner statistics, for the lists' indexes

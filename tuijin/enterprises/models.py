@@ -106,6 +106,8 @@ class Enterprise(models.Model):
             models.Index(fields=["region", "name"], name="enterprise_region_name"),
             models.Index(fields=["pinyin_initials"], name="enterprise_pinyin"),
             models.Index(fields=["top100_rank"], name="enterprise_top100"),
+            # The registry's order across counties, id last, for keyset pages.
+            models.Index(fields=["name", "id"], name="enterprise_name_id"),
         ]
 
     def __str__(self) -> str:

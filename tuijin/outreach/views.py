@@ -11,13 +11,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuijin.core.paging import page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
 
@@ -58,9 +58,9 @@ def trip_list(request: HttpRequest) -> HttpResponse:
     leader_id = request.GET.get("leader", "")
     if leader_id.isdigit():
         trips = trips.filter(leaders__id=int(leader_id))
-    page = Paginator(trips, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_for(request, trips, PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "outreach/trip_list.html",
@@ -159,9 +159,9 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     leader_id = request.GET.get("leader", "")
     if leader_id.isdigit():
         leads = leads.filter(owner_id=int(leader_id))
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_for(request, leads, PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
     tabs = [("", "全部", sum(counts.values()))] + [
         (s.value, s.label, counts[s.value]) for s in LeadStatus
     ]

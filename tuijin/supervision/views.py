@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core.actions import perform
+from tuijin.core.paging import page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, scope_of
 from tuijin.projects.models import Problem, Project
@@ -59,11 +59,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
             orders = orders.filter(unit=data["unit"])
         if data["overdue"]:
             orders = orders.overdue(today)
-    page = Paginator(orders.order_by("-year", "-number"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_for(request, orders.order_by("-year", "-number"), PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "supervision/order_list.html",

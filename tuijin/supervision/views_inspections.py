@@ -9,7 +9,6 @@ only its own findings; county roles see the county); every change goes through
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core.models import Unit
+from tuijin.core.paging import page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, scope_of
 from tuijin.projects.models import Project
@@ -83,7 +83,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-inspected_on", "-id")
     )
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_for(request, listed, PAGE_SIZE)
     counts = _counts(request, [inspection.pk for inspection in page])
     rows = [{"inspection": i, "counts": counts.get(i.pk, {})} for i in page]
     return render(

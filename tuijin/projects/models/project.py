@@ -134,6 +134,18 @@ class Project(models.Model):
         "红黄绿灯", max_length=8, choices=Light.choices, default=Light.GREEN, db_index=True
     )
     light_reasons = models.JSONField("亮灯原因", default=list, blank=True)
+    # The light as a number, red highest, computed by the database from ``light`` so that it
+    # can never drift: the registry's default order (worst first) seeks on its index.
+    light_severity = models.GeneratedField(
+        expression=models.Case(
+            models.When(light=Light.RED, then=models.Value(3)),
+            models.When(light=Light.YELLOW, then=models.Value(2)),
+            models.When(light=Light.GREEN, then=models.Value(1)),
+            default=models.Value(0),
+        ),
+        output_field=models.SmallIntegerField("灯色严重程度"),
+        db_persist=True,
+    )
     # Kept by the report service so lists and the ledger never sum millions of reports.
     invested_total = models.DecimalField("累计完成投资（万元）", default=Decimal("0"), **MONEY)
     last_report_period = models.DateField("最近填报期", null=True, blank=True)
@@ -149,6 +161,13 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["region", "stage", "light"]),
             models.Index(fields=["contact_leader"]),
+            # The registry's orders, each ending with the id (keyset pagination), over the
+            # whole province and within one county.
+            models.Index(fields=["light_severity", "id"], name="project_light_id"),
+            models.Index(fields=["region", "light_severity", "id"], name="project_region_light_id"),
+            models.Index(fields=["name", "id"], name="project_name_id"),
+            models.Index(fields=["total_investment", "id"], name="project_investment_id"),
+            models.Index(fields=["updated_at", "id"], name="project_updated_id"),
         ]
         constraints = [
             models.UniqueConstraint(
