@@ -21,7 +21,7 @@ from django.utils import timezone
 from tuijin.core import workdays
 from tuijin.core.files import check_files
 from tuijin.core.models import Person, Unit, User, notify
-from tuijin.core.roles import Role
+from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
 
 from . import deadlines
@@ -30,9 +30,7 @@ from .models import (
     Appeal,
     AppealAttachment,
     AppealEvent,
-    DeadlineRule,
     EnterpriseAccount,
-    enterprise_only,
 )
 
 Status = Appeal.Status
@@ -162,11 +160,30 @@ def enterprise_users(appeal: Appeal) -> list[User]:
     ]
 
 
+def _portal_users(users: list[User]) -> set[int]:
+    """Of ``users``, the enterprises' portal accounts (``enterprise_only``), with the roles of
+    all of them read in one query rather than a scope per recipient."""
+    roles: dict[int, set[str]] = {user.pk: set() for user in users}
+    memberships = User.groups.through.objects.filter(user_id__in=roles)
+    for user_id, name in memberships.values_list("user_id", "group__name"):
+        roles[user_id].add(name)
+    return {
+        user.pk
+        for user in users
+        if Role.ENTERPRISE in roles[user.pk]
+        and not user.is_superuser
+        and Role.ADMIN not in roles[user.pk]
+        and roles[user.pk].isdisjoint(GOVERNMENT)
+    }
+
+
 def _tell(users: Iterable[User], title: str, body: str, appeal: Appeal) -> None:
     """Officials get the request's page; an enterprise its portal page, which shows the
     enterprise only what concerns it (no reminders, no internal notes)."""
+    users = list(users)
+    portal_users = _portal_users(users)
     for user in users:
-        portal = enterprise_only(scope_of(user))
+        portal = user.pk in portal_users
         link = reverse("portal:detail", args=[appeal.pk]) if portal else _link(appeal)
         notify(user, title, body, link)
 
@@ -815,19 +832,13 @@ def deadline_rules_save(
             label = f"{Appeal.Kind(kind).label}·{Appeal.Urgency(urgency).label}"
             raise AppealRuleError(f"{label}：{message}", "rules")
     changed = 0
+    # The county's rules read once (saved or default), each changed one written on its own.
+    table = {(rule.kind, rule.urgency): rule for rule in deadlines.rules_table(region_id)}
     for (kind, urgency), (accept, reply, resolve) in values.items():
-        current = deadlines.rule_for(region_id, kind, urgency)
-        if (current.accept_days, current.reply_days, current.resolve_days) == (
-            accept,
-            reply,
-            resolve,
-        ):
+        rule = table[(kind, urgency)]
+        if (rule.accept_days, rule.reply_days, rule.resolve_days) == (accept, reply, resolve):
             continue
-        DeadlineRule.objects.update_or_create(
-            region_id=region_id,
-            kind=kind,
-            urgency=urgency,
-            defaults={"accept_days": accept, "reply_days": reply, "resolve_days": resolve},
-        )
+        rule.accept_days, rule.reply_days, rule.resolve_days = accept, reply, resolve
+        rule.save()  # a default rule is unsaved: this creates the county's own
         changed += 1
     return changed

@@ -32,14 +32,28 @@ def ensure_roles() -> None:
     """Create each role's group with its permissions; safe to run after every migrate."""
     core_perms = Permission.objects.filter(content_type__app_label__in=["core", "auditlog"])
     by_codename = {p.codename: p for p in core_perms}
+    groups = {g.name: g for g in Group.objects.filter(name__in=[role.value for role in Role])}
+    wanted: set[tuple[int, int]] = set()
+    group_ids = []
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=role.value)
-        if role == Role.ADMIN:
-            group.permissions.set(core_perms)
-        else:
-            group.permissions.set(
-                [by_codename[c] for c in ROLE_PERMISSIONS[role] if c in by_codename]
-            )
+        group = groups.get(role.value) or Group.objects.create(name=role.value)
+        group_ids.append(group.pk)
+        perms = (
+            by_codename.values()
+            if role == Role.ADMIN
+            else [by_codename[c] for c in ROLE_PERMISSIONS[role] if c in by_codename]
+        )
+        wanted.update((group.pk, perm.pk) for perm in perms)
+    # Each group's permissions set to exactly its role's, in three queries for all roles.
+    through = Group.permissions.through
+    rows = through.objects.filter(group_id__in=group_ids)
+    current = {(g, p): pk for pk, g, p in rows.values_list("pk", "group_id", "permission_id")}
+    through.objects.filter(
+        pk__in=[pk for pair, pk in current.items() if pair not in wanted]
+    ).delete()
+    through.objects.bulk_create(
+        [through(group_id=g, permission_id=p) for g, p in sorted(wanted - current.keys())]
+    )
     AuditChainHead.objects.get_or_create(pk=1)
 
 

@@ -11,7 +11,6 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from .forms import (
 )
 from .imports import preview_then_confirm
 from .models import Notification, Person, SecurityEvent, Unit, WorkdayOverride
+from .paging import page_for
 from .panels import unit_panels
 from .permissions import role_required
 from .roles import GOVERNMENT, Role
@@ -38,7 +38,7 @@ PAGE_SIZE = 30
 
 
 def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_for(request, queryset, PAGE_SIZE)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -46,6 +46,14 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 # --- Home ---------------------------------------------------------------------------------
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and monitoring: the process answers, through the whole middleware.
+
+    Also the framework floor of ``tuijin bench`` and the load test: a page can be no faster.
+    """
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
 @role_required(None)
@@ -91,7 +99,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_visible_or_404(Unit.objects.select_related("region"), request.user, pk=pk)
     people = Person.objects.visible_to(request.user).filter(unit=unit).prefetch_related("roles")
-    history = LogEntry.objects.get_for_object(unit).select_related("actor")[:50]
+    history = LogEntry.objects.get_for_object(unit).select_related("actor", "content_type")[:50]
     context = {
         "unit": unit,
         "people": people,
@@ -135,7 +143,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form.save()
             messages.success(request, f"已保存 {person.name} 的信息")
             return redirect("directory:person-detail", pk=pk)
-    history = LogEntry.objects.get_for_object(person).select_related("actor")[:50]
+    history = LogEntry.objects.get_for_object(person).select_related("actor", "content_type")[:50]
     return render(
         request,
         "core/person_detail.html",

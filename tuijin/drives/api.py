@@ -9,6 +9,7 @@ from rest_framework import serializers, viewsets
 from tuijin.core.api import ScopedViewSetMixin
 
 from . import services
+from .measures import MeasureReader
 from .models import DRIVE_ROLES, AnnualTarget, Campaign, Target, TaskForce
 
 
@@ -64,7 +65,9 @@ class TargetSerializer(serializers.ModelSerializer):
 
     def get_figures(self, target: Target) -> dict:
         """Plan and actual today, the gap in points, the forecast and the weekly series."""
-        return services.target_figures(target, timezone.localdate()).as_dict()
+        # One reader for the whole list: a query per measure, not per target.
+        reader = self.context.setdefault("measures", MeasureReader())
+        return services.target_figures(target, timezone.localdate(), reader).as_dict()
 
 
 class AnnualTargetSerializer(serializers.ModelSerializer):
@@ -85,7 +88,8 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
         ]
 
     def get_figures(self, target: AnnualTarget) -> dict:
-        row = services.annual_figures([target], timezone.localdate())[0]
+        reader = self.context.setdefault("measures", MeasureReader())
+        row = services.annual_figures([target], timezone.localdate(), reader)[0]
         return {
             "actual": float(row["actual"]),
             "percent": float(row["percent"]),

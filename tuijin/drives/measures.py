@@ -140,3 +140,98 @@ def measure_events(
 def cumulative(events: Events, on: dt.date) -> Decimal:
     """The cumulative actual at the end of day ``on``."""
     return sum((amount for day, amount in events if day <= on), ZERO)
+
+
+class MeasureReader:
+    """``measure_events`` for many targets at once, in a fixed number of queries.
+
+    A page of targets (a drive's, the year's, an API list) read one query per target before:
+    the queries grew with the targets. Here each measure is read once per region and period
+    for the whole county, each event with its project (or visitor, or target), and narrowed to
+    a task force's projects or people in Python: the same events as ``measure_events``.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple, list] = {}
+
+    def _read(self, key: tuple, query) -> list:
+        if key not in self._rows:
+            self._rows[key] = list(query())
+        return self._rows[key]
+
+    def events(
+        self,
+        measure: str,
+        region_id: int,
+        start: dt.date,
+        end: dt.date,
+        *,
+        project_ids: Iterable[int] | None = None,
+        person_ids: Iterable[int] | None = None,
+        target_id: int | None = None,
+    ) -> Events:
+        from tuijin.projects.models import ProgressReport, Stage
+
+        key = (measure, region_id, start, end)
+        projects = None if project_ids is None else set(project_ids)
+        if measure in (Measure.PROJECTS_SIGNED, Measure.PROJECTS_STARTED):
+            day = "signed_on" if measure == Measure.PROJECTS_SIGNED else "actual_start"
+            stages = [Stage.STARTED, Stage.COMPLETED]
+            if measure == Measure.PROJECTS_SIGNED:
+                stages.append(Stage.SIGNED)
+            rows = self._read(
+                key,
+                lambda: (
+                    _projects(region_id, None)
+                    .filter(**{f"{day}__range": (start, end), "stage__in": stages})
+                    .values_list("pk", day)
+                ),
+            )
+            return [(on, Decimal(1)) for pk, on in rows if projects is None or pk in projects]
+        if measure == Measure.INVESTMENT:
+            rows = self._read(
+                key,
+                lambda: (
+                    ProgressReport.objects.filter(
+                        project__region_id=region_id, period__range=(start, end)
+                    )
+                    .values_list("project_id", "period")
+                    .annotate(total=Sum("invested"))
+                    .order_by("period")
+                ),
+            )
+            totals: dict[dt.date, Decimal] = {}
+            for pk, period, total in rows:
+                if projects is None or pk in projects:
+                    totals[period] = totals.get(period, ZERO) + (total or ZERO)
+            return sorted(totals.items())
+        if measure == Measure.ENTERPRISES_VISITED and person_ids is not None:
+            from tuijin.enterprises.models import Visit
+
+            rows = self._read(
+                (*key, "visitors"),
+                lambda: Visit.objects.filter(
+                    enterprise__region_id=region_id,
+                    visited_on__range=(start, end),
+                    visitors__isnull=False,
+                ).values_list("enterprise_id", "visited_on", "visitors"),
+            )
+            people = set(person_ids)
+            first: dict[int, dt.date] = {}
+            for enterprise, on, visitor in rows:
+                if visitor in people and (enterprise not in first or on < first[enterprise]):
+                    first[enterprise] = on
+            return [(on, Decimal(1)) for on in first.values()]
+        if measure == Measure.CUSTOM:
+            from .models import MonthlyActual
+
+            rows = self._read(
+                key,
+                lambda: MonthlyActual.objects.filter(
+                    target__campaign__region_id=region_id,
+                    month__lte=end,
+                    month__gte=start.replace(day=1),
+                ).values_list("target_id", "month", "value"),
+            )
+            return [(max(month, start), value) for pk, month, value in rows if pk == target_id]
+        return self._read(key, lambda: measure_events(measure, region_id, start, end))

@@ -20,7 +20,7 @@ from tuijin.core.models import Person, Region, Unit
 from tuijin.projects.models import Light, Project, ProjectPerson
 
 from . import trajectories as tj
-from .measures import TASK_FORCE_MEASURES, Events, cumulative, measure_events
+from .measures import TASK_FORCE_MEASURES, Events, MeasureReader, cumulative
 from .models import (
     MEASURE_UNITS,
     AnnualTarget,
@@ -170,11 +170,16 @@ def drive_launch(
     )
     campaign.leading_group.set(leading_group)
     created: list[TaskForce] = []
+    membership = TaskForce.members.through
     for order, spec in enumerate(task_forces):
         task_force = TaskForce.objects.create(
             campaign=campaign, name=spec.name.strip(), head=spec.head, order=order
         )
-        task_force.members.set(spec.members)
+        # A new task force has no members yet: written at once, not compared one by one.
+        membership.objects.bulk_create(
+            membership(taskforce_id=task_force.pk, person_id=pk)
+            for pk in dict.fromkeys(person.pk for person in spec.members)
+        )
         try:
             TaskForceProject.objects.bulk_create(
                 TaskForceProject(campaign=campaign, task_force=task_force, project=project)
@@ -289,19 +294,25 @@ def time_share(today: dt.date, year: int) -> Decimal:
     return year_share(today, year)
 
 
-def annual_actual(target: AnnualTarget, today: dt.date) -> Decimal:
+def annual_actual(
+    target: AnnualTarget, today: dt.date, reader: MeasureReader | None = None
+) -> Decimal:
     if target.measure == Measure.CUSTOM:
         return target.manual_actual or ZERO
     start, end = dt.date(target.year, 1, 1), dt.date(target.year, 12, 31)
-    events = measure_events(target.measure, target.region_id, start, end)
+    events = (reader or MeasureReader()).events(target.measure, target.region_id, start, end)
     return cumulative(events, min(today, end))
 
 
-def annual_figures(targets: Sequence[AnnualTarget], today: dt.date) -> list[dict]:
-    """Each yearly target's actual, percentage done, and the gap to the time elapsed."""
+def annual_figures(
+    targets: Sequence[AnnualTarget], today: dt.date, reader: MeasureReader | None = None
+) -> list[dict]:
+    """Each yearly target's actual, percentage done, and the gap to the time elapsed (one
+    reader for all: a query per measure, not per target)."""
+    reader = reader or MeasureReader()
     rows = []
     for target in targets:
-        actual = annual_actual(target, today)
+        actual = annual_actual(target, today, reader)
         share = time_share(today, target.year) * 100
         done = actual * 100 / target.value
         rows.append(
@@ -321,16 +332,16 @@ def annual_figures(targets: Sequence[AnnualTarget], today: dt.date) -> list[dict
 # --- drive figures ---------------------------------------------------------------------------
 
 
-def _events(target: Target) -> Events:
+def _events(target: Target, reader: MeasureReader, task_force: TaskForce | None) -> Events:
     campaign = target.campaign
     project_ids = person_ids = None
     if target.task_force_id is not None:
-        task_force = target.task_force
+        task_force = task_force or target.task_force
         project_ids = [o.project_id for o in task_force.owned.all()]
         person_ids = [p.pk for p in task_force.members.all()]
         if task_force.head_id:
             person_ids.append(task_force.head_id)
-    return measure_events(
+    return reader.events(
         target.measure,
         campaign.region_id,
         campaign.start_date,
@@ -403,10 +414,17 @@ class TargetFigures:
         }
 
 
-def target_figures(target: Target, today: dt.date) -> TargetFigures:
+def target_figures(
+    target: Target,
+    today: dt.date,
+    reader: MeasureReader | None = None,
+    task_force: TaskForce | None = None,
+) -> TargetFigures:
+    """Plan, actual, gap and forecast of a target; pass one ``reader`` for a page of targets,
+    and the target's task force when it was fetched with its projects and members."""
     campaign = target.campaign
     start, end = campaign.start_date, campaign.end_date
-    events = _events(target)
+    events = _events(target, reader or MeasureReader(), task_force)
     weekly = _weekly(target)
     on = min(today, end)
     plan = tj.planned(target.trajectory, target.value, start, end, on, weekly)
@@ -466,19 +484,19 @@ def campaign_queryset(qs):
     )
 
 
-def _lagging_projects(task_force: TaskForce) -> list[dict]:
-    """The task force's projects on a red or yellow light, red first, with who answers."""
+def _lagging(task_force: TaskForce) -> list[Project]:
     projects = [o.project for o in task_force.owned.all()]
     lagging = [p for p in projects if p.light in (Light.RED, Light.YELLOW)]
     lagging.sort(key=lambda p: (p.light != Light.RED, p.name))
-    people: dict[int, list[str]] = {}
-    for row in ProjectPerson.objects.filter(project__in=lagging).select_related("person"):
-        people.setdefault(row.project_id, []).append(row.person.name)
-    leaders = dict(
-        Project.objects.filter(pk__in=[p.pk for p in lagging]).values_list(
-            "pk", "contact_leader__name"
-        )
-    )
+    return lagging
+
+
+def _lagging_projects(
+    task_force: TaskForce, people: dict[int, list[str]], leaders: dict[int, str]
+) -> list[dict]:
+    """The task force's projects on a red or yellow light, red first, with who answers
+    (``people`` and ``leaders`` by project, read once for every task force of the drive)."""
+    lagging = _lagging(task_force)
     return [
         {
             "project": p,
@@ -494,9 +512,19 @@ def _lagging_projects(task_force: TaskForce) -> list[dict]:
 
 def drive_figures(campaign: Campaign, today: dt.date) -> dict:
     """Everything the drive page and the weekly report show, from the records of today."""
-    targets = [target_figures(t, today) for t in campaign.targets.all()]
+    forces = {force.pk: force for force in campaign.task_forces.all()}
+    reader = MeasureReader()
+    targets = [
+        target_figures(t, today, reader, forces.get(t.task_force_id))
+        for t in campaign.targets.all()
+    ]
+    lagging = [p.pk for force in forces.values() for p in _lagging(force)]
+    people: dict[int, list[str]] = {}
+    for row in ProjectPerson.objects.filter(project__in=lagging).select_related("person"):
+        people.setdefault(row.project_id, []).append(row.person.name)
+    leaders = dict(Project.objects.filter(pk__in=lagging).values_list("pk", "contact_leader__name"))
     ranking = []
-    for task_force in campaign.task_forces.all():
+    for task_force in forces.values():
         own = [f for f in targets if f.target.task_force_id == task_force.pk]
         score = (
             (sum((f.gap for f in own), ZERO) / len(own)).quantize(Decimal("0.1")) if own else None
@@ -507,7 +535,7 @@ def drive_figures(campaign: Campaign, today: dt.date) -> dict:
                 "targets": own,
                 "score": score,
                 "projects": [o.project for o in task_force.owned.all()],
-                "lagging": _lagging_projects(task_force),
+                "lagging": _lagging_projects(task_force, people, leaders),
             }
         )
     # Ranked by the mean gap of their targets to plan (points): ahead first, no target last.

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-from urllib.parse import quote
 
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tuijin.core.exports import xlsx_response
 from tuijin.core.imports import RowError, preview_then_confirm
 from tuijin.core.models import Region, Unit
+from tuijin.core.paging import capped_options, page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT
 from tuijin.core.scoping import CHANGE, get_visible_or_404, scope_of
@@ -53,10 +52,14 @@ def _filtered(request: HttpRequest) -> EnterpriseFilterSet:
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_for(request, filterset.qs, PAGE_SIZE)
     scope = scope_of(request.user)
+    host_unit = filterset.form.fields["host_unit"]
     context = {
         "filter": filterset,
+        "host_unit_options": capped_options(
+            host_unit.queryset, request.GET.get("host_unit"), host_unit.empty_label
+        ),
         "page": page,
         "can_edit": scope.has(*KEEPERS),
         "query": request.GET.urlencode(),
@@ -81,7 +84,9 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "enterprise": enterprise,
         "projects": projects,
-        "history": LogEntry.objects.get_for_object(enterprise).select_related("actor")[:50],
+        "history": LogEntry.objects.get_for_object(enterprise).select_related(
+            "actor", "content_type"
+        )[:50],
         "can_edit": can_edit,
     }
     return render(request, "enterprises/enterprise_detail.html", context)
@@ -147,13 +152,9 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
 def enterprise_export(request: HttpRequest) -> HttpResponse:
     """The list page's enterprises, with its filters, in the import layout."""
     filterset = _filtered(request)
-    buffer = io.BytesIO()
-    export_enterprises(filterset.qs, buffer)
     today = dt.date.today()
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    name = f"企业名录{today:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"enterprises-{today:%Y%m%d}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return xlsx_response(
+        lambda out: export_enterprises(filterset.qs, out),
+        f"企业名录{today:%Y%m%d}.xlsx",
+        f"enterprises-{today:%Y%m%d}.xlsx",
     )
-    response["Cache-Control"] = "no-store"
-    return response

@@ -252,9 +252,43 @@ class TemplateForm(forms.ModelForm):
         fields = ["category", "name", "order", "offset_months"]
 
 
+class _RowIdField(forms.ModelChoiceField):
+    """A formset row's id, found among the rows the formset read: Django's own field asks
+    the database once per row."""
+
+    def __init__(self, formset, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formset = formset
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            row = self.formset._existing_object(int(value))
+        except (TypeError, ValueError):
+            row = None
+        if row is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return row
+
+
+class RowsFormSet(forms.BaseModelFormSet):
+    """A model formset that checks its rows' ids without a query per row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        old = form.fields[name]
+        form.fields[name] = _RowIdField(
+            self, old.queryset, initial=old.initial, required=False, widget=old.widget
+        )
+
+
 def template_formset():
     from .models import MilestoneTemplate
 
     return forms.modelformset_factory(
-        MilestoneTemplate, form=TemplateForm, extra=2, can_delete=True
+        MilestoneTemplate, form=TemplateForm, formset=RowsFormSet, extra=2, can_delete=True
     )

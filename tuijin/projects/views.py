@@ -12,19 +12,20 @@ from decimal import Decimal
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.forms import DateField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuijin.core.models import Person
+from tuijin.core.models import Person, Unit
+from tuijin.core.paging import capped_options, page_for
 from tuijin.core.panels import project_panels
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
+from tuijin.core.templatetags.tuijin import preload_audit
 
 from . import services
 from .filters import SORTS, ProjectFilterSet
@@ -51,26 +52,32 @@ from .periods import period_label, period_start
 from .permissions import rights
 
 PAGE_SIZE = 25
-LIGHT_ORDER = Case(
-    When(light=Light.RED, then=Value(3)),
-    When(light=Light.YELLOW, then=Value(2)),
-    When(light=Light.GREEN, then=Value(1)),
-    default=Value(0),
-    output_field=IntegerField(),
-)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _in_scope_choices(request: HttpRequest, filterset: ProjectFilterSet) -> None:
+    """The unit and leader filters offer the user's own region's, not every county's."""
+    scope = scope_of(request.user)
+    fields = filterset.form.fields
+    units = Unit.objects.only("id", "name")
+    leaders = Person.objects.filter(unit__isnull=True).only("id", "name")
+    if not (scope.is_admin and not scope.region_ids):
+        units = units.filter(region_id__in=scope.region_ids)
+        leaders = leaders.filter(region_id__in=scope.region_ids)
+    fields["unit"].queryset = units
+    fields["contact_leader"].queryset = leaders
+
+
 def _list_queryset(request: HttpRequest, base=None):
     projects = base if base is not None else Project.objects.visible_to(request.user)
     filterset = ProjectFilterSet(request.GET or None, queryset=projects)
+    _in_scope_choices(request, filterset)
     projects = filterset.qs.select_related("host_unit", "lead_department", "contact_leader")
-    projects = projects.annotate(light_rank=LIGHT_ORDER)
     sort = request.GET.get("sort", "light")
-    projects = projects.order_by(SORTS.get(sort, "-light_rank"), "id")
+    projects = projects.order_by(SORTS.get(sort, "-light_severity"), "id")
     return filterset, projects
 
 
@@ -100,12 +107,21 @@ def _with_year_figures(page, year: int) -> None:
 @role_required(GOVERNMENT)
 def project_list(request: HttpRequest) -> HttpResponse:
     filterset, projects = _list_queryset(request)
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_for(request, projects, PAGE_SIZE)
     _with_year_figures(page, dt.date.today().year)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
+    fields = filterset.form.fields
     context = {
         "filterset": filterset,
+        "unit_options": capped_options(
+            fields["unit"].queryset, request.GET.get("unit"), fields["unit"].empty_label
+        ),
+        "leader_options": capped_options(
+            fields["contact_leader"].queryset,
+            request.GET.get("contact_leader"),
+            fields["contact_leader"].empty_label,
+        ),
         "page": page,
         "query": query.urlencode(),
         "sort": request.GET.get("sort", "light"),
@@ -126,13 +142,12 @@ def my_projects(request: HttpRequest) -> HttpResponse:
         Project.objects.visible_to(request.user)
         .filter(contact_leader_id=scope.person_id)
         .select_related("host_unit", "lead_department")
-        .annotate(light_rank=LIGHT_ORDER)
-        .order_by("-light_rank", "id")
+        .order_by("-light_severity", "id")
     )
     counts = {light: 0 for light in Light.values}
     for light in projects.values_list("light", flat=True):
         counts[light] += 1
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_for(request, projects, PAGE_SIZE)
     _with_year_figures(page, dt.date.today().year)
     pending = StageChange.objects.filter(project__in=projects, status=StageChange.Status.PROPOSED)
     return render(
@@ -226,7 +241,8 @@ def _timeline(project: Project) -> list[dict]:
                 "check": check,
             }
         )
-    for entry in LogEntry.objects.get_for_object(project).select_related("actor")[:20]:
+    entries = LogEntry.objects.get_for_object(project).select_related("actor", "content_type")
+    for entry in preload_audit(entries[:20]):
         created = entry.action == LogEntry.Action.CREATE
         events.append(
             {
@@ -265,7 +281,10 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": problems,
         "soon": soon,
         "today": today,
-        "pending": project.stage_changes.filter(status=StageChange.Status.PROPOSED).first(),
+        "pending": next(  # from the prefetched changes, newest first as .first() would give
+            (c for c in project.stage_changes.all() if c.status == StageChange.Status.PROPOSED),
+            None,
+        ),
         "timeline": _timeline(project),
         "stage_form": StageForm(),
         "can_issue_order": scope_of(request.user).has(Role.SUPERVISION),

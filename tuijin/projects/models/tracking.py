@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from tuijin.core import request_memo
 from tuijin.core.models import Person, Region, Unit
 
 from .choices import Category, Light, PeriodKind
@@ -247,5 +248,11 @@ class ProjectRules(models.Model):
 
     @classmethod
     def for_region(cls, region_id: int) -> ProjectRules:
+        """The county's rules, read once per request (a page asks for each of its rows)."""
+        memo = request_memo.store(cls._meta.label)
+        if memo is not None and region_id in memo:
+            return memo[region_id]
         rules, _ = cls.objects.get_or_create(region_id=region_id)
+        if memo is not None:
+            memo[region_id] = rules
         return rules
