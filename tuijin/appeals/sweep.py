@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from tuijin.core import workdays
+from tuijin.core import request_memo, workdays
+from tuijin.core.audit import AuditBatch
 from tuijin.core.models import Person, User, notify
 from tuijin.core.roles import DirectoryRole, Role
 
@@ -85,28 +86,73 @@ def current_stage(
     return None
 
 
-def _reminded(appeal: Appeal, stage: str, today: dt.date) -> bool:
-    return appeal.events.filter(kind=Kind.REMINDED, stage=stage, on_date=today).exists()
-
-
-def _remind(appeal: Appeal, stage: str, due: dt.date, today: dt.date, late: int) -> None:
+def _reminder_text(stage: str, due: dt.date, late: int) -> str:
     label = STAGE_LABELS[stage]
     if late:
-        text = f"{label}已逾期 {late} 个工作日（期限 {due:%Y-%m-%d}）"
-    else:
-        text = f"明天（{due:%Y-%m-%d}）是{label}期限"
-    AppealEvent.objects.create(
-        appeal=appeal, kind=Kind.REMINDED, stage=stage, on_date=today, text=text
-    )
+        return f"{label}已逾期 {late} 个工作日（期限 {due:%Y-%m-%d}）"
+    return f"明天（{due:%Y-%m-%d}）是{label}期限"
+
+
+def _notify_reminder(appeal: Appeal, stage: str, text: str, users: list[User]) -> None:
     if stage == "rate":
-        users = services.enterprise_users(appeal)
         title = f"请评价诉求答复：{appeal.code}"
     else:
-        users = services.unit_users(appeal.lead_unit_id)
         title = f"诉求催办：{appeal.code} {text}"
     link = services._link(appeal)
     for user in users:
         notify(user, title, f"{appeal.enterprise_name}：{appeal.title}", link)
+
+
+def _recipients(appeal: Appeal, stage: str) -> list[User]:
+    if stage == "rate":
+        return services.enterprise_users(appeal)
+    return services.unit_users(appeal.lead_unit_id)
+
+
+def _remind(appeal: Appeal, stage: str, due: dt.date, today: dt.date, late: int) -> None:
+    text = _reminder_text(stage, due, late)
+    AppealEvent.objects.create(
+        appeal=appeal, kind=Kind.REMINDED, stage=stage, on_date=today, text=text
+    )
+    _notify_reminder(appeal, stage, text, _recipients(appeal, stage))
+
+
+class _Reminders:
+    """The day's reminders, written together: the events in bulk with their audit entries
+    (sealed in one pass), each unit's accounts read once, then the messages."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self.pending: list[tuple[Appeal, str, str]] = []
+        self.unit_users: dict[int | None, list[User]] = {}
+
+    def add(self, appeal: Appeal, stage: str, due: dt.date, late: int) -> None:
+        self.pending.append((appeal, stage, _reminder_text(stage, due, late)))
+
+    def _users(self, appeal: Appeal, stage: str) -> list[User]:
+        if stage == "rate":
+            return services.enterprise_users(appeal)
+        if appeal.lead_unit_id not in self.unit_users:
+            self.unit_users[appeal.lead_unit_id] = services.unit_users(appeal.lead_unit_id)
+        return self.unit_users[appeal.lead_unit_id]
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with transaction.atomic():
+            events = AppealEvent.objects.bulk_create(
+                AppealEvent(
+                    appeal=appeal, kind=Kind.REMINDED, stage=stage, on_date=self.today, text=text
+                )
+                for appeal, stage, text in self.pending
+            )
+            audit = AuditBatch()
+            for event in events:
+                audit.created(event)
+            audit.write()
+            for appeal, stage, text in self.pending:
+                _notify_reminder(appeal, stage, text, self._users(appeal, stage))
+        self.pending = []
 
 
 def _office_supervisor(region_id: int) -> User | None:
@@ -221,40 +267,68 @@ def run_sweep(today: dt.date) -> Counts:
         .select_related("lead_unit", "enterprise")
         .order_by("id")
     )
+    # The day's reminders already sent (a second run sends nothing twice), read once.
+    reminded = set(
+        AppealEvent.objects.filter(kind=Kind.REMINDED, on_date=today).values_list(
+            "appeal_id", "stage"
+        )
+    )
+    # The latest call task of each replied request: one recorded since the reply is enough.
+    followed: dict[int, dt.date] = {}
+    for appeal_id, on_date in AppealEvent.objects.filter(
+        kind=Kind.FOLLOW_UP_DUE, appeal__status=Status.REPLIED
+    ).values_list("appeal_id", "on_date"):
+        followed[appeal_id] = max(on_date, followed.get(appeal_id, on_date))
+    batch = _Reminders(today)
     for appeal in open_appeals.iterator(chunk_size=500):
         found = current_stage(appeal, today, tomorrow)
         if found is None or found[1] is None:
             continue
         stage, due = found
-        with transaction.atomic():
-            if stage == "rate":
-                if today >= due:
+        # Decide first, write in a transaction only when there is something to write: most
+        # open requests need nothing today, and a savepoint each costs two statements.
+        if stage == "rate":
+            if today >= due:
+                if appeal.pk in followed and followed[appeal.pk] >= appeal.replied_on:
+                    continue  # its call task is recorded already
+                with transaction.atomic():
                     counts.follow_up += _follow_up_due(appeal, today)
-                elif is_workday and tomorrow == due and not _reminded(appeal, stage, today):
-                    _remind(appeal, stage, due, today, 0)
-                    counts.reminded += 1
-                continue
-            if due >= today and tomorrow != due:
-                continue
-            counts.open += 1
-            late = workdays.count_workdays(due + dt.timedelta(days=1), today).value
-            if is_workday and not _reminded(appeal, stage, today) and (late or tomorrow == due):
+            elif is_workday and tomorrow == due and (appeal.pk, stage) not in reminded:
+                batch.add(appeal, stage, due, 0)
+                reminded.add((appeal.pk, stage))
+                counts.reminded += 1
+            continue
+        if due >= today and tomorrow != due:
+            continue
+        counts.open += 1
+        late = workdays.count_workdays(due + dt.timedelta(days=1), today).value
+        remind = is_workday and (late or tomorrow == due) and (appeal.pk, stage) not in reminded
+        escalate = (
+            is_workday and stage == "resolve" and late >= escalate_after() and not appeal.escalated
+        )
+        if remind:
+            reminded.add((appeal.pk, stage))
+        if remind and not escalate:
+            batch.add(appeal, stage, due, late)
+            counts.reminded += 1
+            continue
+        if not escalate:
+            continue
+        with transaction.atomic():  # the reminder before the escalation, as the trail reads
+            if remind:
                 _remind(appeal, stage, due, today, late)
                 counts.reminded += 1
-            if (
-                is_workday
-                and stage == "resolve"
-                and late >= escalate_after()
-                and not appeal.escalated
-            ):
+            if escalate:
                 _escalate(appeal, today, late)
                 counts.escalated += 1
+    batch.flush()
     return counts
 
 
 def sweep_appeals(today: dt.date) -> str:
     """The requests' line of ``tuijin sweep``."""
-    c = run_sweep(today)
+    with request_memo.scope():  # the year's workday overrides read once, not per request
+        c = run_sweep(today)
     return (
         f"{today:%Y-%m-%d} 企业诉求巡检：逾期或次日到期 {c.open} 件，发出催办 {c.reminded} 条，"
         f"升级 {c.escalated} 件，新增待回访 {c.follow_up} 件"

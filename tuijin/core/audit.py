@@ -12,10 +12,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC
 
+from auditlog.cid import get_cid
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from .models import (
@@ -43,7 +48,11 @@ def track(model, *, exclude: tuple[str, ...] = (), **options) -> None:
     entry reads as what a person changed.
     """
     skip = UNTRACKED | set(exclude)
-    fields = [f.name for f in model._meta.concrete_fields if f.name not in skip]
+    fields = [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in skip and not getattr(f, "generated", False)  # computed by the database
+    ]
     auditlog.register(model, include_fields=fields, **options)
 
 
@@ -91,6 +100,105 @@ def seal_entry(sender, instance: LogEntry, created: bool, **kwargs) -> None:
         AuditSeal.objects.create(entry=stored, seq=seq, prev_hash=head.hash, hash=digest)
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
+
+
+def _append_to_chain(entries: list[LogEntry]) -> None:
+    """Seal ``entries`` (already stored, in this order) at the end of the chain, in bulk.
+
+    The caller holds the head row (``select_for_update``) for the whole write, so the links
+    computed here in Python are the next ones, exactly as ``seal_entry`` would make them.
+    """
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    seq, prev = head.seq, head.hash
+    for start in range(0, len(entries), SEAL_BATCH):
+        ids = [entry.pk for entry in entries[start : start + SEAL_BATCH]]
+        stored = LogEntry.objects.in_bulk(ids)  # hash what the database holds
+        seals = []
+        for pk in ids:
+            seq += 1
+            digest = entry_digest(stored[pk], seq, prev)
+            seals.append(AuditSeal(entry_id=pk, seq=seq, prev_hash=prev, hash=digest))
+            prev = digest
+        AuditSeal.objects.bulk_create(seals)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
+
+
+SEAL_BATCH = 1000
+
+
+class AuditBatch:
+    """The audit entries of a bulk write: one per created, changed or deleted record.
+
+    A bulk write (``bulk_create``, one UPDATE for many rows) sends no signals, so django-auditlog
+    records nothing; an import of 10,000 rows saved one by one instead spends most of its time
+    writing and sealing entries one at a time. The service collects here what it changes, with
+    the state before the change, and ``write`` stores the entries as auditlog would have made
+    them (same diff, actor and address of the current ``set_actor`` context, correlation id)
+    in a few statements, then seals them in order with the chain computed in Python.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[LogEntry] = []
+        self._types: dict[type, int] = {}
+        self._cid = get_cid()
+
+    def created(self, instance: Model) -> None:
+        self._add(LogEntry.Action.CREATE, None, instance, instance)
+
+    def changed(self, old: Model, new: Model, fields: list[str] | None = None) -> None:
+        """``old`` is the record as read before the change (a copy), ``new`` as saved."""
+        self._add(LogEntry.Action.UPDATE, old, new, new, fields)
+
+    def deleted(self, instance: Model) -> None:
+        self._add(LogEntry.Action.DELETE, instance, None, instance)
+
+    def _add(self, action, old, new, instance, fields=None) -> None:
+        model = type(instance)
+        if not auditlog.contains(model):
+            return
+        changes = model_instance_diff(
+            old,
+            new,
+            fields_to_check=fields,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+        if not changes:
+            return
+        if model not in self._types:
+            self._types[model] = ContentType.objects.get_for_model(model).pk
+        extra = getattr(instance, "get_additional_data", None)
+        entry = LogEntry(
+            content_type_id=self._types[model],
+            object_pk=str(instance.pk),
+            object_id=instance.pk if isinstance(instance.pk, int) else None,
+            object_repr=str(instance),
+            serialized_data=LogEntry.objects._get_serialized_data_or_none(instance),
+            action=action,
+            changes=changes,
+            cid=self._cid,
+            additional_data=extra() if callable(extra) else None,
+        )
+        # What ``save`` would run first: auditlog's ``set_actor`` context fills in the actor
+        # and the remote address there, while it is active.
+        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=None, update_fields=None)
+        self.entries.append(entry)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def write(self) -> int:
+        """Store and seal the collected entries; returns how many. Inside the caller's
+        transaction, so that the records and their trail are written or dropped together."""
+        if not self.entries:
+            return 0
+        with transaction.atomic():
+            # Take the head first: concurrent writers of single entries wait for the batch.
+            AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+            stored = LogEntry.objects.bulk_create(self.entries, batch_size=SEAL_BATCH)
+            _append_to_chain(stored)
+        written, self.entries = len(stored), []
+        return written
 
 
 @dataclass

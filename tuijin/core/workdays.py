@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 from lunardate import LunarDate
+
+from . import request_memo
 
 ONE_DAY = dt.timedelta(days=1)
 # Enough for any real deadline; a guard against a runaway loop on absurd input.
@@ -93,11 +95,21 @@ def statutory_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(d for d in holidays if d.year == year)
 
 
+@lru_cache(maxsize=8192)
+def _package_workday(day: dt.date) -> bool:
+    """The official calendar's answer for a day: fixed once published, and each lookup scans
+    the package's tables, so a sweep over a province's deadlines asks it once per day."""
+    return chinese_calendar.is_workday(day)
+
+
 class WorkCalendar:
-    """One calculation's view of the calendar; reads each year's overrides once."""
+    """One calculation's view of the calendar; reads each year's overrides once (once per
+    request when in one)."""
 
     def __init__(self) -> None:
-        self._overrides: dict[int, dict[dt.date, bool]] = {}
+        # Shared by every calculation of a request: a list computes a deadline per row.
+        shared = request_memo.store("core.WorkdayOverride")
+        self._overrides: dict[int, dict[dt.date, bool]] = shared if shared is not None else {}
         self.provisional_years: set[int] = set()
 
     def _year_overrides(self, year: int) -> dict[dt.date, bool]:
@@ -113,7 +125,7 @@ class WorkCalendar:
         if day in overrides:
             return overrides[day]
         if package_knows(day.year):
-            return chinese_calendar.is_workday(day)
+            return _package_workday(day)
         if overrides:  # the year's notice was entered: the rest is an ordinary week
             return day.weekday() < 5
         self.provisional_years.add(day.year)

@@ -18,7 +18,8 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from tuijin.core import workdays
+from tuijin.core import request_memo, workdays
+from tuijin.core.audit import AuditBatch
 from tuijin.core.files import FILE_TYPES, MAX_FILE_BYTES, MAX_FILES, check_files  # noqa: F401
 from tuijin.core.models import Person, Unit, User, notify
 from tuijin.core.roles import DirectoryRole, Role
@@ -277,8 +278,41 @@ class SweepCount:
     escalated: int = 0
 
 
-def _remind(order: SupervisionOrder, today: dt.date, state: str) -> None:
-    _event(order, Kind.REMINDED, None, f"系统催办：{state}", today)
+class _Reminders:
+    """The sweep's reminders, written together: the events in bulk with their audit entries
+    (sealed in one pass), then the messages. Flushed before an escalation, so that an order's
+    trail still reads 催办 then 升级."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self.pending: list[tuple[SupervisionOrder, str]] = []
+
+    def add(self, order: SupervisionOrder, state: str) -> None:
+        self.pending.append((order, state))
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        events = OrderEvent.objects.bulk_create(
+            OrderEvent(
+                order=order,
+                kind=Kind.REMINDED,
+                actor=None,
+                text=f"系统催办：{state}",
+                on_date=self.today,
+            )
+            for order, state in self.pending
+        )
+        audit = AuditBatch()
+        for event in events:
+            audit.created(event)
+        audit.write()
+        for order, state in self.pending:
+            _remind_message(order, self.today, state)
+        self.pending = []
+
+
+def _remind_message(order: SupervisionOrder, today: dt.date, state: str) -> None:
     notify(
         order.person.user,
         f"催办（{today:%Y-%m-%d}）：{order.code} {state}",
@@ -365,6 +399,7 @@ def run_sweep(today: dt.date) -> SweepCount:
             pre_reminded.add(order_id)
     overdue_days: dict[dt.date, int] = {}
     limit = escalate_after()
+    reminders = _Reminders(today)
     for order in orders:
         if order.deadline >= today:
             if order.pk not in pre_reminded:
@@ -373,7 +408,7 @@ def run_sweep(today: dt.date) -> SweepCount:
                     if order.deadline == today
                     else f"将于 {order.deadline:%Y-%m-%d} 到期"
                 )
-                _remind(order, today, state)
+                reminders.add(order, state)
                 count.reminded += 1
             continue
         if order.deadline not in overdue_days:
@@ -381,18 +416,21 @@ def run_sweep(today: dt.date) -> SweepCount:
             overdue_days[order.deadline] = workdays.count_workdays(after_deadline, today).value
         overdue = overdue_days[order.deadline]
         if order.pk not in reminded_today:
-            _remind(order, today, f"已逾期 {overdue} 个工作日")
+            reminders.add(order, f"已逾期 {overdue} 个工作日")
             count.reminded += 1
         for level, after in ((1, limit), (2, 2 * limit)):
             if order.escalation < level and overdue >= after:
+                reminders.flush()
                 _escalate(order, today, level, overdue)
                 count.escalated += 1
+    reminders.flush()
     return count
 
 
 def sweep_orders(today: dt.date) -> str:
     """The supervision part of ``tuijin sweep``: one line in Chinese."""
-    count = run_sweep(today)
+    with request_memo.scope():  # the year's workday overrides read once, not per order
+        count = run_sweep(today)
     return (
         f"{today:%Y-%m-%d} 督办单巡检：逾期或 {REMIND_BEFORE_WORKDAYS} 个工作日内到期 "
         f"{count.open} 件，发出催办 {count.reminded} 条，"

@@ -208,7 +208,8 @@ def test_export_follows_scope_and_filters(county, registry, client_for):
     client = client_for(county.users[Role.UNIT_STAFF])
     response = client.get(reverse("enterprises:export"))
     assert response.status_code == 200
-    sheet = load_workbook(BytesIO(response.content)).active
+    assert response.streaming  # sent from a temporary file, never held in memory
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["清溪恒通机械有限公司"]
 
 

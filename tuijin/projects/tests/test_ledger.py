@@ -197,6 +197,11 @@ def sheet_rows(content) -> list[tuple[Any, ...]]:
     return list(book.active.iter_rows(values_only=True))
 
 
+def downloaded(response) -> bytes:
+    """The body of a download, streamed or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def project_names(content) -> list[str]:
     """The project rows of an exported ledger: those numbered in 序号."""
     return [row[1] for row in sheet_rows(content) if isinstance(row[0], int)]
@@ -824,7 +829,8 @@ def test_the_export_link_applies_the_list_filters(county, client_for, two_projec
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''" in disposition and "%E5%8F%B0%E8%B4%A6" in disposition  # 台账
-    assert project_names(response.content) == ["城关镇在建项目"]
+    assert response.streaming  # sent from a temporary file, never held whole in memory
+    assert project_names(downloaded(response)) == ["城关镇在建项目"]
 
 
 def test_a_township_liaison_exports_only_their_townships_projects(county, client_for, two_projects):
@@ -832,7 +838,7 @@ def test_a_township_liaison_exports_only_their_townships_projects(county, client
 
     response = client.get(reverse("projects:ledger-export"))
 
-    assert project_names(response.content) == ["城关镇在建项目"]
+    assert project_names(downloaded(response)) == ["城关镇在建项目"]
 
 
 def test_enterprises_cannot_export_the_ledger(county, client_for, two_projects):
@@ -1021,3 +1027,136 @@ def test_a_second_county_keeps_its_own_projects(county, tmp_path):
     )
 
     assert sorted(Project.objects.values_list("region__name", flat=True)) == ["云岭县", "清溪县"]
+
+
+# --- Hundreds of rows at once: bulk writes, the same trail -------------------------------
+
+
+def many_rows(county, n: int, **changes: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """``n`` rows; ``changes`` maps a row number to the cells that differ."""
+    return [project_row(county, i, **changes.get("rows", {}).get(i, {})) for i in range(1, n + 1)]
+
+
+def test_hundreds_of_rows_write_one_audit_entry_per_changed_record_and_the_chain_holds(
+    county, tmp_path
+):
+    from tuijin.core.audit import verify_chain
+
+    office = county.users[Role.PROJECT_OFFICE]
+    import_ledger(
+        simple_ledger(tmp_path / "a.xlsx", county, *many_rows(county, 300)),
+        region=county.region,
+        acting_user=office,
+        today=TODAY,
+    )
+    created = LogEntry.objects.filter(action=LogEntry.Action.CREATE, content_type__model="project")
+    assert created.count() == 300
+    assert set(created.values_list("actor_id", flat=True)) == {office.pk}
+    assert verify_chain().ok
+    assert Milestone.objects.filter(project__name="测试项目150").exists()
+    before = LogEntry.objects.count()
+
+    # 20 totals and 30 year-to-date figures corrected; the other 250 rows as they were.
+    rows = {i: {"总投资": 1500} for i in range(1, 21)}
+    rows.update({i: {"1-10月完成投资": 320} for i in range(101, 131)})
+    report = import_ledger(
+        simple_ledger(tmp_path / "b.xlsx", county, *many_rows(county, 300, rows=rows)),
+        region=county.region,
+        acting_user=office,
+        today=TODAY,
+    )
+
+    assert (report.changed, report.unchanged) == (50, 250)
+    new = LogEntry.objects.order_by("pk")[before:]
+    kinds = sorted((e.content_type.model, e.action) for e in new)
+    assert (
+        kinds
+        == [("progressreport", LogEntry.Action.UPDATE)] * 30
+        + [("project", LogEntry.Action.UPDATE)] * 20
+    )
+    total = next(e for e in new if e.content_type.model == "project")
+    assert total.changes["total_investment"] == ["1000.00", "1500.00"]
+    assert total.actor == office
+    corrected = next(e for e in new if e.content_type.model == "progressreport")
+    assert corrected.changes["invested"] == ["300.00", "320.00"]
+    assert Project.objects.get(name="测试项目101").invested_total == 320
+    assert verify_chain().ok and verify_chain().count == LogEntry.objects.count()
+
+
+def test_a_bulk_audit_entry_reads_as_one_written_by_a_save(county, tmp_path):
+    """The same diff, representation and actor as django-auditlog's own entry."""
+    from auditlog.context import disable_auditlog, set_actor
+
+    from tuijin.core.audit import AuditBatch
+
+    office = county.users[Role.PROJECT_OFFICE]
+    import_ledger(
+        simple_ledger(tmp_path / "a.xlsx", county, project_row(county)),
+        region=county.region,
+        today=TODAY,
+    )
+    project = Project.objects.get()
+    with set_actor(office):
+        project.total_investment = Decimal("1200")
+        project.save(update_fields=["total_investment", "updated_at"])
+        saved = LogEntry.objects.get_for_object(project).order_by("-pk").first()
+        old = Project.objects.get(pk=project.pk)
+        project.total_investment = Decimal("1300")
+        with disable_auditlog():  # as the import writes: in bulk, without signals
+            project.save(update_fields=["total_investment"])
+        batch = AuditBatch()
+        batch.changed(old, project, ["total_investment", "updated_at"])
+        batch.write()
+    bulk = LogEntry.objects.get_for_object(project).order_by("-pk").first()
+    assert bulk.pk != saved.pk
+    assert (bulk.actor, bulk.object_repr, bulk.action) == (saved.actor, saved.object_repr, 1)
+    assert set(bulk.changes) == set(saved.changes) == {"total_investment"}
+    assert saved.changes["total_investment"] == ["1000.00", "1200"]
+    assert bulk.changes["total_investment"] == ["1200.00", "1300"]
+
+
+def test_a_bad_row_in_the_middle_of_a_large_file_leaves_nothing_imported(county, tmp_path):
+    from tuijin.core.audit import verify_chain
+
+    rows = many_rows(county, 400, rows={200: {"所在乡镇（平台）": "不存在镇"}})
+    path = simple_ledger(tmp_path / "bad.xlsx", county, *rows)
+    before = snapshot()
+
+    with pytest.raises(LedgerImportError) as rejected:
+        import_ledger(path, region=county.region, today=TODAY)
+
+    assert [e.row for e in rejected.value.errors] == [FIRST_ROW + 199]
+    assert snapshot() == before
+    assert verify_chain().ok
+
+
+def test_the_export_streams_every_row_in_a_fixed_number_of_queries(county, tmp_path, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tuijin.projects import ledger
+
+    import_ledger(
+        simple_ledger(tmp_path / "a.xlsx", county, *many_rows(county, 250)),
+        region=county.region,
+        today=TODAY,
+    )
+    monkeypatch.setattr(ledger, "EXPORT_CHUNK", 100)  # three chunks
+
+    def export(queryset) -> tuple[list[str], int]:
+        out = io.BytesIO()
+        with CaptureQueriesContext(connection) as queries:
+            count = export_ledger(queryset, out, today=TODAY)
+        names = project_names(out.getvalue())
+        assert count == len(names)
+        return names, len(queries)
+
+    every, queries_250 = export(Project.objects.all())
+    some, queries_150 = export(
+        Project.objects.filter(name__in=[f"测试项目{i}" for i in range(100, 250)])
+    )
+
+    assert every == [f"测试项目{i}" for i in range(1, 251)]
+    assert len(some) == 150
+    # A few queries per chunk of 100, never one per row.
+    assert queries_250 - queries_150 == 5 and queries_250 < 25
