@@ -28,9 +28,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractMonth
+from django.db.models.functions import Cast, Coalesce
 
-from tuijin.core.models import Unit
+from tuijin.core.models import Region, Unit
 from tuijin.projects.lights import elapsed_share
 from tuijin.projects.models import (
     STAGE_ORDER,
@@ -116,16 +116,40 @@ def _lights_by_unit(projects: QuerySet) -> list[dict]:
     )
 
 
+def _lights_by_area(projects: QuerySet, areas: list, owner: dict[int, int]) -> list[dict]:
+    """One query: red, yellow and green projects of each county (or city) below a city's
+    (or province's) cockpit, for its officials to compare areas and drill down."""
+    by_area = {
+        area.pk: {"region_id": area.pk, "name": area.name, **{light: 0 for light in Light.values}}
+        for area in areas
+    }
+    rows = (
+        projects.exclude(stage=Stage.DROPPED)
+        .order_by()
+        .values("region_id", "light")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        area = owner.get(row["region_id"])
+        if area is not None:
+            by_area[area][row["light"]] += row["n"]
+    return list(by_area.values())
+
+
 def _monthly(projects: QuerySet, today: dt.date, year: int, plan: Decimal) -> list[dict]:
     """One query: investment reported per month of ``year``, running total and the 序时 line."""
+    # Grouped by the period itself (at most 53 a year) and bucketed into months here: a month
+    # extracted per row in SQL costs a function call per report on SQLite.
     rows = (
         ProgressReport.objects.filter(project__in=projects, period__year=year)
-        .annotate(month=ExtractMonth("period"))
         .order_by()
-        .values("month")
+        .values("period")
         .annotate(total=Sum("invested"))
     )
-    per_month = {row["month"]: row["total"] or ZERO for row in rows}
+    per_month: dict[int, Decimal] = {}
+    for row in rows:
+        month = row["period"].month
+        per_month[month] = per_month.get(month, ZERO) + (row["total"] or ZERO)
     months, running = [], ZERO
     for month in range(1, 13):
         invested = per_month.get(month, ZERO)
@@ -230,13 +254,19 @@ def orders_by_status(orders: QuerySet, today: dt.date) -> dict:
     }
 
 
-def cockpit_figures(projects_qs: QuerySet, today: dt.date, year: int) -> dict:
+def cockpit_figures(
+    projects_qs: QuerySet, today: dt.date, year: int, region: Region | None = None
+) -> dict:
     """Every figure of the cockpit for ``projects_qs`` (already scoped and filtered).
 
     Seven queries for any number of projects: stages and lights, lights by unit, the year's
     plan, investment by month, the lagging projects and their responsible persons, problems.
+    Above a county (``region`` a city or province) lights are broken down by the areas one
+    level down instead of by unit (two more queries for the region tree).
     """
     projects = projects_qs.order_by()
+    by_unit = region is None or region.is_county
+    areas, owner = ([], {}) if by_unit else region.areas_below()
     funnel, dropped, lights = _stages_and_lights(projects)
     plan = (
         AnnualPlan.objects.filter(project__in=projects, year=year).aggregate(
@@ -271,7 +301,8 @@ def cockpit_figures(projects_qs: QuerySet, today: dt.date, year: int) -> dict:
         "elapsed_share": share,
         "funnel": funnel,
         "dropped": dropped,
-        "lights_by_unit": _lights_by_unit(projects),
+        "lights_by_unit": _lights_by_unit(projects) if by_unit else [],
+        "lights_by_area": [] if by_unit else _lights_by_area(projects, areas, owner),
         "monthly": monthly,
         "totals": totals,
         "lagging": _lagging(projects, year, share),

@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from tuijin.core import stamps
 from tuijin.core.models import Region, Unit
 from tuijin.core.permissions import role_required
-from tuijin.core.scoping import home_region_id
+from tuijin.core.scoping import home_region_id, scope_of
 from tuijin.projects.filters import ProjectFilterSet
 from tuijin.projects.models import Light, Project, Stage
 from tuijin.supervision import league
@@ -25,12 +26,16 @@ from tuijin.supervision.models import SupervisionOrder
 from .menu import COCKPIT_VIEWERS
 from .services import cockpit_figures, orders_by_status
 
-BASE_FILTERS = ("unit", "level", "category")
+BASE_FILTERS = ("region", "unit", "level", "category")
 LIGHT_COLORS = {Light.RED: "#d63939", Light.YELLOW: "#f2b01e", Light.GREEN: "#2fb344"}
 
 
 class CockpitFilterSet(ProjectFilterSet):
-    """The list's unit, level and category filters; units limited to the user's county."""
+    """The list's region, unit, level and category filters, limited to what the user sees.
+
+    ``focus`` is the region the cockpit looks at: the one chosen (a county a city official
+    drilled into), else the user's own. Units to choose from are those of a county in focus.
+    """
 
     class Meta(ProjectFilterSet.Meta):
         fields = list(BASE_FILTERS)
@@ -40,8 +45,31 @@ class CockpitFilterSet(ProjectFilterSet):
         for name in list(self.filters):
             if name not in BASE_FILTERS:
                 del self.filters[name]
+        self.focus = None
         if user is not None:
-            self.filters["unit"].queryset = Unit.objects.visible_to(user)
+            regions = Region.objects.visible_to(user)
+            self.filters["region"].queryset = regions
+            chosen = str(self.data.get("region") or "")
+            focus_id = int(chosen) if chosen.isdigit() else home_region_id(user)
+            self.focus = regions.filter(pk=focus_id).first() if focus_id else None
+            units = Unit.objects.visible_to(user)
+            if self.focus is not None:
+                units = units.filter(region_id__in=Region.subtree_ids(self.focus.pk))
+            self.filters["unit"].queryset = units
+
+    @property
+    def per_unit(self) -> bool:
+        """Whether the cockpit breaks figures down by unit (a county) or by area (above)."""
+        return self.focus is None or self.focus.is_county
+
+    def trail(self) -> list[Region]:
+        """The focus and the regions above it that the user may see, top first."""
+        visible = set(self.filters["region"].queryset.values_list("pk", flat=True))
+        trail, region = [], self.focus
+        while region is not None and region.pk in visible:
+            trail.insert(0, region)
+            region = region.parent
+        return trail
 
 
 def _year(request: HttpRequest, today: dt.date) -> int:
@@ -73,6 +101,9 @@ class Links:
         return f"{self.list_url}?{urlencode(params)}" if params else self.list_url
 
 
+# What the areas one level below a city or province are called on the cockpit.
+AREA_NOUN = {Region.Level.CITY: "县（市、区）", Region.Level.PROVINCE: "市"}
+
 ORDER_COLORS = {
     SupervisionOrder.Status.ISSUED: "#5b8ff9",
     SupervisionOrder.Status.SIGNED: "#61ddaa",
@@ -84,10 +115,12 @@ LEAGUE_ROWS = 10
 
 
 def _orders(request: HttpRequest, filterset: CockpitFilterSet, today: dt.date) -> dict:
-    """Orders and assignments the user may see, of the chosen unit when one is chosen."""
+    """Orders and assignments the user may see, of the chosen region and unit when chosen."""
     orders = SupervisionOrder.objects.visible_to(request.user)
     data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     unit = data.get("unit")
+    if data.get("region"):
+        orders = orders.filter(region_id__in=Region.subtree_ids(data["region"].pk))
     if unit:
         orders = orders.filter(unit=unit)
     figures = orders_by_status(orders, today)
@@ -101,10 +134,13 @@ def _orders(request: HttpRequest, filterset: CockpitFilterSet, today: dt.date) -
     return figures
 
 
-def _league(request: HttpRequest, today: dt.date) -> dict:
-    """The last complete month's league table of the user's county, as on its own page."""
+def _league(focus: Region | None, today: dt.date) -> dict:
+    """The last complete month's league table of the county in focus, as on its own page.
+
+    Townships of different counties are not ranked together: above a county there is none.
+    """
     period = league.parse_period(None, today)
-    region = Region.objects.filter(pk=home_region_id(request.user)).first()
+    region = focus if focus is not None and focus.is_county else None
     rows = league.league_table(region, period.start, period.end, today) if region else []
     ranked = [row for row in rows if row.score is not None]
     url = f"{reverse('supervision:league')}?{urlencode({'period': period.code})}"
@@ -135,21 +171,66 @@ def _drives(request: HttpRequest, today: dt.date, year: int) -> dict:
     }
 
 
+# Kinds of data the cockpit's figures are computed from: a committed write to any of them
+# moves its stamp (see cockpit/apps.py and core/stamps.py) and the next view recomputes.
+SOURCES = ("directory", "projects", "supervision", "drives")
+
+
+def _computed(request: HttpRequest, filterset: CockpitFilterSet, today: dt.date, year: int):
+    """The aggregates of the page, computed once per change of the data under them.
+
+    The key is everything the figures depend on: the scope (roles, regions, unit), the query
+    string, the day and the year; the stamps make a cached answer unreachable after a write.
+    """
+    scope = scope_of(request.user)
+    key = repr(
+        (
+            sorted(scope.roles),
+            scope.is_admin,
+            sorted(scope.region_ids),
+            scope.unit_id,
+            scope.person_id,
+            sorted(request.GET.lists()),
+            today.isoformat(),
+            year,
+        )
+    )
+
+    def compute() -> dict:
+        return {
+            "figures": cockpit_figures(filterset.qs, today, year, filterset.focus),
+            "orders": _orders(request, filterset, today),
+            "ranking": _league(filterset.focus, today),
+            **_drives(request, today, year),
+        }
+
+    return stamps.cached(SOURCES, key, compute)
+
+
 def _context(request: HttpRequest) -> dict:
     today = dt.date.today()
     year = _year(request, today)
     projects = Project.objects.visible_to(request.user)
     filterset = CockpitFilterSet(request.GET or None, queryset=projects, user=request.user)
-    figures = cockpit_figures(filterset.qs, today, year)
+    computed = _computed(request, filterset, today, year)
+    figures, orders, ranking = computed["figures"], computed["orders"], computed["ranking"]
     link = Links(filterset)
     totals = figures["totals"]
-    orders = _orders(request, filterset, today)
-    ranking = _league(request, today)
     for stage in [*figures["funnel"], figures["dropped"]]:
         stage["url"] = link(stage=stage["stage"])
     for unit in figures["lights_by_unit"]:
         unit["url"] = link(unit=unit["unit_id"])
         unit["urls"] = {light: link(unit=unit["unit_id"], light=light) for light in LIGHT_COLORS}
+    cockpit_url = reverse(request.resolver_match.view_name)
+    drill = {name: value for name, value in request.GET.items() if name in ("level", "category")}
+    for area in figures["lights_by_area"]:
+        area["url"] = f"{cockpit_url}?{urlencode({**drill, 'region': area['region_id']})}"
+        area["urls"] = {light: area["url"] for light in LIGHT_COLORS}
+    trail = [
+        {"name": region.name, "url": f"{cockpit_url}?{urlencode({**drill, 'region': region.pk})}"}
+        for region in filterset.trail()
+    ]
+    parts = figures["lights_by_unit"] or figures["lights_by_area"]
     for row in figures["lagging"]:
         row["url"] = reverse("projects:detail", args=[row["project"].pk])
     links = {
@@ -174,14 +255,14 @@ def _context(request: HttpRequest) -> dict:
             for s in figures["funnel"]
         ],
         "lights": {
-            "units": [u["name"] for u in figures["lights_by_unit"]],
+            "units": [u["name"] for u in parts],
             "series": [
                 {
                     "key": light.value,
                     "name": light.label,
                     "color": color,
-                    "data": [u[light.value] for u in figures["lights_by_unit"]],
-                    "urls": [u["urls"][light.value] for u in figures["lights_by_unit"]],
+                    "data": [u[light.value] for u in parts],
+                    "urls": [u["urls"][light.value] for u in parts],
                 }
                 for light, color in reversed(LIGHT_COLORS.items())
             ],
@@ -206,7 +287,9 @@ def _context(request: HttpRequest) -> dict:
         },
     }
     return {
-        **_drives(request, today, year),
+        "drive": computed["drive"],
+        "annual": computed["annual"],
+        "annual_url": computed["annual_url"],
         "figures": figures,
         "totals": totals,
         "orders": orders,
@@ -214,6 +297,11 @@ def _context(request: HttpRequest) -> dict:
         "links": links,
         "chart_data": chart_data,
         "filterset": filterset,
+        "by_unit": filterset.per_unit,
+        "trail": trail,
+        "lights_title": "各乡镇、平台项目亮灯情况"
+        if filterset.per_unit
+        else f"{filterset.focus.name}各{AREA_NOUN.get(filterset.focus.level, '地区')}项目亮灯情况",
         "year": year,
         "years": range(today.year + 1, today.year - 5, -1),
         "today": today,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from . import stamps
+
 SWEEP_STEPS: list[Callable[[dt.date], str]] = []
 
 
@@ -19,4 +21,8 @@ def register(step: Callable[[dt.date], str]) -> None:
 
 
 def run_all(today: dt.date) -> list[str]:
-    return [step(today) for step in SWEEP_STEPS]
+    lines = [step(today) for step in SWEEP_STEPS]
+    # Steps write in bulk (lights, escalations) without model signals: cached aggregates
+    # computed before the sweep must not outlive it.
+    stamps.touch_all()
+    return lines

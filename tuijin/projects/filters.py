@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from tuijin.core.models import Person, Unit
+from tuijin.core.models import Person, Region, Unit
 
 from .models import Category, Level, Light, Project, Stage
 
@@ -13,7 +13,7 @@ SORTS = {
     "name": "name",
     "-investment": "-total_investment",
     "investment": "total_investment",
-    "light": "-light_rank",
+    "light": "-light_severity",
     "-updated": "-updated_at",
 }
 
@@ -34,6 +34,9 @@ class ProjectFilterSet(django_filters.FilterSet):
         label="联系县领导",
         empty_label="全部县领导",
     )
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), method="by_region", label="地区", empty_label="全部地区"
+    )
     is_major = django_filters.BooleanFilter(label="重大项目")
     year = django_filters.NumberFilter(method="by_year", label="年度")
 
@@ -47,6 +50,7 @@ class ProjectFilterSet(django_filters.FilterSet):
             "category",
             "unit",
             "contact_leader",
+            "region",
             "is_major",
             "year",
         ]
@@ -61,6 +65,10 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     def by_unit(self, queryset, name, unit):
         return queryset.filter(Q(lead_department=unit) | Q(host_unit=unit))
+
+    def by_region(self, queryset, name, region):
+        """A city's or county's projects: the region and every region below it."""
+        return queryset.filter(region_id__in=Region.subtree_ids(region.pk))
 
     def by_year(self, queryset, name, year):
         """Projects under construction in ``year``: started by then, not finished before."""

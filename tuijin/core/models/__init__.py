@@ -3,10 +3,12 @@ from .audit import AuditChainHead, AuditSeal
 from .calendar import WorkdayOverride
 from .directory import Person, PersonRole, Region, Unit, pinyin_initials
 from .notifications import Delivery, Notification, WebhookChannel, notify
+from .stamps import ChangeStamp
 
 __all__ = [
     "AuditChainHead",
     "AuditSeal",
+    "ChangeStamp",
     "Delivery",
     "Notification",
     "Person",

@@ -18,8 +18,23 @@ def pinyin_initials(text: str) -> str:
     return "".join(p[0] for p in lazy_pinyin(text, style=Style.NORMAL) if p).lower()
 
 
+class RegionQuerySet(ScopedQuerySet):
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        if scope.is_admin:
+            return self
+        if action == CHANGE:
+            return self.none()
+        # A city or province official sees its region and every county below it; anyone else
+        # sees their own county.
+        return self.filter(pk__in=scope.region_ids)
+
+
 class Region(models.Model):
-    """An administrative region; a county today, a city or province above it later."""
+    """An administrative region: a county, or a city or province above counties.
+
+    Users act for a region and see its whole subtree (``Scope.region_ids``): a county's people
+    see their county, a city's officials see the city's counties aggregated and drill down.
+    """
 
     class Level(models.TextChoices):
         PROVINCE = "province", "省"
@@ -38,7 +53,7 @@ class Region(models.Model):
         related_name="children",
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "地区"
@@ -47,12 +62,33 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_county(self) -> bool:
+        return self.level == self.Level.COUNTY
+
+    def areas_below(self) -> tuple[list[Region], dict[int, int]]:
+        """The regions one level down, and for every region below this one the id of the
+        child it belongs to: how a city's or province's figures are broken down by area."""
+        children = list(Region.objects.filter(parent=self).order_by("code"))
+        owner = {child.pk: child.pk for child in children}
+        frontier = [child.pk for child in children]
+        while frontier:
+            rows = list(Region.objects.filter(parent_id__in=frontier).values_list("id", "parent"))
+            for region_id, parent_id in rows:
+                owner[region_id] = owner[parent_id]
+            frontier = [region_id for region_id, _ in rows]
+        return children, owner
+
     @classmethod
     def subtree_ids(cls, region_id: int) -> list[int]:
-        """The region and every region below it (a few levels at most)."""
+        """The region and every region below it, in one query whatever the depth: the whole
+        table is a few hundred rows even for a province, and every request asks this."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in cls.objects.order_by("code").values_list("id", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
         ids, frontier = [region_id], [region_id]
         while frontier:
-            frontier = list(cls.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            frontier = [child for parent in frontier for child in children.get(parent, ())]
             ids.extend(frontier)
         return ids
 
