@@ -31,6 +31,7 @@ export DJANGO_SETTINGS_MODULE=tuijin.settings
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tuijin-test.XXXXXX")"
 PG_DIR=""
 PG_BIN=""
+PG_URL=""
 
 cleanup() {
     if [ -n "$PG_DIR" ] && [ -f "$PG_DIR/data/postmaster.pid" ]; then
@@ -69,6 +70,39 @@ run_pass() {
     else
         record "$name" FAILED $((SECONDS - t0)) "exit status $rc"
     fi
+}
+
+# start_background_pass NAME CMD...: like run_pass, in the background, output to a log;
+# finish_background_passes waits for all of them, prints each log and records each result.
+declare -a BG_NAME=() BG_PID=() BG_LOG=() BG_START=()
+start_background_pass() {
+    local name="$1" log
+    shift
+    log="$(mktemp "$WORK/pass.XXXXXX.log")"
+    ("$@") >"$log" 2>&1 &
+    BG_NAME+=("$name")
+    BG_PID+=("$!")
+    BG_LOG+=("$log")
+    BG_START+=("$SECONDS")
+}
+
+finish_background_passes() {
+    local i rc
+    for i in "${!BG_PID[@]}"; do
+        rc=0
+        wait "${BG_PID[$i]}" || rc=$?
+        banner "${BG_NAME[$i]}"
+        cat "${BG_LOG[$i]}"
+        if [ "$rc" -eq 0 ]; then
+            record "${BG_NAME[$i]}" passed $((SECONDS - BG_START[i])) ""
+        elif [ "$rc" -eq 5 ]; then
+            record "${BG_NAME[$i]}" FAILED $((SECONDS - BG_START[i])) \
+                "no tests collected (pytest exit 5)"
+        else
+            record "${BG_NAME[$i]}" FAILED $((SECONDS - BG_START[i])) "exit status $rc"
+        fi
+    done
+    BG_NAME=() BG_PID=() BG_LOG=() BG_START=()
 }
 
 # skip_part NAME REASON: one plain line; under CI a missing part fails the run.
@@ -177,10 +211,28 @@ print(f"Django connects to {connection.vendor} {v // 10000}.{v % 10000} "
       f"as {connection.settings_dict['"'"'USER'"'"']}")'
 }
 
-pytest_postgres() {
-    start_postgres || { echo "could not start the throwaway PostgreSQL server" >&2; return 1; }
-    django_db_vendor || return 1
-    DATABASE_URL="$PG_URL" in_data_dir pg "$VENV/bin/pytest" -m "not browser" "$@"
+
+# --- benchmark at county scale ----------------------------------------------------------------
+# Seeds a county into an empty database and runs `tuijin bench --check-budget`: a page or API
+# list over its query budget fails the pass. Timings are printed, not asserted (machines vary).
+bench_county() {  # bench_county DB_LABEL [DATABASE_URL]
+    local label="$1" url="${2:-}"
+    local dir="$WORK/data-bench-$label"
+    mkdir -p "$dir"
+    (
+        if [ -n "$url" ]; then export DATABASE_URL="$url"; fi
+        export TUIJIN_DATA_DIR="$dir"
+        "$VENV/bin/tuijin" seed --scale county &&
+            "$VENV/bin/tuijin" bench --scale county --db "$label" --runs 5 --check-budget \
+                --json "$dir/bench.json"
+    )
+}
+
+bench_postgres() {
+    local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PG_URL")
+    "${psql[@]}" -c "DROP DATABASE IF EXISTS tuijin_bench" -c "CREATE DATABASE tuijin_bench" \
+        || return 1
+    bench_county postgresql "${PG_URL%/*}/tuijin_bench"
 }
 
 # --- browser ---------------------------------------------------------------------------------
@@ -207,14 +259,42 @@ run_pass "ruff format --check" "$VENV/bin/ruff" format --check .
 run_pass "makemigrations --check" \
     in_data_dir migrations "$VENV/bin/tuijin" makemigrations --check --dry-run
 
-run_pass "pytest on SQLite" in_data_dir sqlite "$VENV/bin/pytest" -m "not browser" "$@"
-
+# The two database passes run side by side (each is one Python process; the machine has at
+# least two cores); their output is printed whole, one after the other, when both are done.
 PG_BIN="$(find_pg_bin || true)"
+start_background_pass "pytest on SQLite" in_data_dir sqlite "$VENV/bin/pytest" -m "not browser" \
+    "$@"
 if [ -z "$PG_BIN" ]; then
+    finish_background_passes
     skip_part "pytest on PostgreSQL" \
         "no PostgreSQL server binaries (initdb, pg_ctl); on Debian: apt-get install postgresql"
 else
-    run_pass "pytest on PostgreSQL" pytest_postgres "$@"
+    # The server is started here, not in the background pass, so that its address (PG_URL)
+    # and folder (PG_DIR, removed on exit) stay known to this shell.
+    banner "PostgreSQL server"
+    if start_postgres && django_db_vendor; then
+        start_background_pass "pytest on PostgreSQL" \
+            in_data_dir pg env DATABASE_URL="$PG_URL" "$VENV/bin/pytest" -m "not browser" "$@"
+        finish_background_passes
+    else
+        finish_background_passes
+        echo "could not start the throwaway PostgreSQL server" >&2
+        record "pytest on PostgreSQL" FAILED 0 "the PostgreSQL server did not start"
+        PG_URL=""
+    fi
+fi
+
+# The benchmark's query budgets: part of the whole check, not of a run narrowed with pytest
+# arguments (-k …), which is about some tests only.
+if [ "$#" -gt 0 ]; then
+    banner "bench at county scale"
+    echo "SKIPPED: pytest arguments given ($*): the bench passes run with the whole check only"
+    record "bench at county scale" skipped 0 "pytest arguments given"
+else
+    run_pass "bench at county scale (SQLite)" bench_county sqlite
+    if [ -n "$PG_BIN" ] && [ -n "$PG_URL" ]; then
+        run_pass "bench at county scale (PostgreSQL)" bench_postgres
+    fi
 fi
 
 BROWSER_EMPTY=0

@@ -16,6 +16,8 @@ PROJECT_COMMANDS = {
     "workdays": "工作日计算：add DATE N 求期限；count FROM TO 数工作日",
     "verify-audit": "校验审计日志哈希链",
     "bulletin": "生成一期通报 .docx（--period YYYY-MM|YYYY-Www --out FILE.docx；不归档）",
+    "seed": "按规模灌入确定性的测试数据：--scale county|city|province [--seed N]（只能灌入空数据库）",
+    "bench": "在现有数据上测量各页面与批处理的耗时和 SQL 查询数，并与框架、SQL 下限对比",
     "sweep": "巡检：重算红黄绿灯、提醒到期问题（可重复运行；--date YYYY-MM-DD 按指定日期）",
 }
 

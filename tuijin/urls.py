@@ -10,6 +10,7 @@ admin.site.index_title = "后台管理"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("tuijin.core.urls_accounts")),
     path("directory/", include("tuijin.core.urls_directory")),
     path("audit/", include("tuijin.core.urls_audit")),

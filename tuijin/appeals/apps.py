@@ -13,7 +13,8 @@ class AppealsConfig(AppConfig):
         from tuijin.core.demo import SEEDERS
         from tuijin.core.sweeps import register
 
-        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        # registers models and menu entries, and this module's part of ``tuijin seed --scale``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_appeals
         from .sweep import sweep_appeals
 

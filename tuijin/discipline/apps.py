@@ -11,7 +11,8 @@ class DisciplineConfig(AppConfig):
     def ready(self) -> None:
         from tuijin.core.demo import SEEDERS
 
-        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        # registers models and menu entries, and this module's part of ``tuijin seed --scale``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_discipline
 
         if seed_discipline not in SEEDERS:  # after projects: leave links demo projects

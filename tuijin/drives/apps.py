@@ -11,7 +11,8 @@ class DrivesConfig(AppConfig):
     def ready(self) -> None:
         from tuijin.core.demo import SEEDERS
 
-        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        # registers models and menu entries, and this module's part of ``tuijin seed --scale``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_drives
 
         if seed_drives not in SEEDERS:  # actuals are computed live: the order does not matter

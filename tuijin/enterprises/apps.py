@@ -11,7 +11,8 @@ class EnterprisesConfig(AppConfig):
     def ready(self) -> None:
         from tuijin.core.demo import SEEDERS
 
-        from . import audit, menu  # noqa: F401  (registers the model and menu entries)
+        # registers the model and menu entries, and this module's part of ``tuijin seed --scale``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_enterprises
 
         if seed_enterprises not in SEEDERS:

@@ -13,7 +13,8 @@ class OutreachConfig(AppConfig):
         from tuijin.core.panels import PROJECT_PANELS
         from tuijin.core.sweeps import register
 
-        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        # registers models and menu entries, and this module's part of ``tuijin seed --scale``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_outreach
         from .panels import project_source_panel
         from .projectday import sweep_project_days

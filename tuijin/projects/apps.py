@@ -13,7 +13,8 @@ class ProjectsConfig(AppConfig):
         from tuijin.core.panels import UNIT_PANELS
         from tuijin.core.sweeps import register
 
-        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        # models for the audit trail, menu entries, the projects' part of ``tuijin seed``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_projects
         from .panels import unit_projects_panel
         from .sweep import sweep_step

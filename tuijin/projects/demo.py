@@ -561,6 +561,47 @@ SITE_FINDINGS = [
 ]
 
 
+def project_content(family: Family, spec: dict, total: Decimal | int, rng) -> str:
+    """A project's 建设内容 from its family and size: the demo county's and the scaled data's."""
+    area = round(max(0.3, 2.2 * math.sqrt(float(total) / 10000) * rng.uniform(0.7, 1.3)), 1)
+    length, count = spec["length"], spec["count"]
+    return {
+        "factory": f"新建标准化厂房{area}万平方米，购置生产设备{count * 6}台（套），"
+        f"建设生产线{count}条",
+        "logistics": f"建设冷库{count}万吨、仓储用房{area}万平方米及交易区",
+        "road": f"全长{length}公里，路基宽{rng.choice([8.5, 10, 12])}米，按二级公路标准建设",
+        "pipe": f"改造供水管网{length}公里，新建加压泵站{min(count, 6)}座",
+        "sewage": f"新增处理能力{min(count, 5)}万吨/日，出水达到一级A标准",
+        "river": f"治理河道{length}公里，新建堤防{round(length * 0.6, 1)}公里",
+        "power": f"新建110千伏变电站1座，主变容量{count * 5}万千伏安，架设线路{length}公里",
+        "urban": f"改造小区{count}个、涉及{count * 180}户，改造雨污管网、道路及绿化",
+        "hospital": f"总建筑面积{area}万平方米，新增床位{count * 50}张",
+        "school": f"新建教学楼{area}万平方米，新增学位{count * 150}个",
+        "elderly": f"总建筑面积{area}万平方米，设置床位{count * 30}张",
+        "housing": f"总建筑面积{area}万平方米，配套道路、绿化及停车设施",
+        "agri": f"建设高标准农田{count * 1000}亩，配套灌溉渠系{length}公里",
+        "tourism": f"建设游客服务中心、停车场、游步道{length}公里及景观节点",
+        "digital": f"建设数据中心机房、{count * 10}个村级数字化服务站及综合管理平台",
+    }[family.kind]
+
+
+def project_investor(family: Family, department: Unit, county: str, rng) -> str:
+    """Who invests: a company for industry, else the county's own investment company (or the
+    lead department)."""
+    if family.kind in ("factory", "logistics"):
+        trade = rng.choice(["新材料科技", "智能装备", "实业", "科技", "供应链管理"])
+        return f"{rng.choice(PROVINCES)}{rng.choice(BRANDS)}{trade}有限公司"
+    return {
+        "road": f"{county}交通投资发展有限公司",
+        "pipe": f"{county}水务集团有限公司",
+        "sewage": f"{county}水务集团有限公司",
+        "river": f"{county}水利投资有限公司",
+        "power": f"国网{county}供电公司",
+        "urban": f"{county}城市建设投资集团有限公司",
+        "tourism": f"{county}文旅投资集团有限公司",
+    }.get(family.kind, department.name)
+
+
 @dataclass
 class _Plan:
     """One project being drawn, with everything needed to write it and its records."""
@@ -791,28 +832,7 @@ class _Seeder:
         return pattern.format(**values), spec
 
     def content_for(self, family: Family, spec: dict, total: Decimal) -> str:
-        rng = self.rng
-        scale = math.sqrt(float(total) / 10000)
-        area = round(max(0.3, 2.2 * scale * rng.uniform(0.7, 1.3)), 1)
-        length, count = spec["length"], spec["count"]
-        return {
-            "factory": f"新建标准化厂房{area}万平方米，购置生产设备{count * 6}台（套），"
-            f"建设生产线{count}条",
-            "logistics": f"建设冷库{count}万吨、仓储用房{area}万平方米及交易区",
-            "road": f"全长{length}公里，路基宽{rng.choice([8.5, 10, 12])}米，按二级公路标准建设",
-            "pipe": f"改造供水管网{length}公里，新建加压泵站{min(count, 6)}座",
-            "sewage": f"新增处理能力{min(count, 5)}万吨/日，出水达到一级A标准",
-            "river": f"治理河道{length}公里，新建堤防{round(length * 0.6, 1)}公里",
-            "power": f"新建110千伏变电站1座，主变容量{count * 5}万千伏安，架设线路{length}公里",
-            "urban": f"改造小区{count}个、涉及{count * 180}户，改造雨污管网、道路及绿化",
-            "hospital": f"总建筑面积{area}万平方米，新增床位{count * 50}张",
-            "school": f"新建教学楼{area}万平方米，新增学位{count * 150}个",
-            "elderly": f"总建筑面积{area}万平方米，设置床位{count * 30}张",
-            "housing": f"总建筑面积{area}万平方米，配套道路、绿化及停车设施",
-            "agri": f"建设高标准农田{count * 1000}亩，配套灌溉渠系{length}公里",
-            "tourism": f"建设游客服务中心、停车场、游步道{length}公里及景观节点",
-            "digital": f"建设数据中心机房、{count * 10}个村级数字化服务站及综合管理平台",
-        }[family.kind]
+        return project_content(family, spec, total, self.rng)
 
     def address_for(self, family: Family, host: Unit) -> str:
         if host.kind == Unit.Kind.PLATFORM:
@@ -820,19 +840,7 @@ class _Seeder:
         return f"{host.name}{self.rng.choice(VILLAGES)}村"
 
     def investor_for(self, family: Family, department: Unit) -> str:
-        rng = self.rng
-        if family.kind in ("factory", "logistics"):
-            trade = rng.choice(["新材料科技", "智能装备", "实业", "科技", "供应链管理"])
-            return f"{rng.choice(PROVINCES)}{rng.choice(BRANDS)}{trade}有限公司"
-        return {
-            "road": "清溪县交通投资发展有限公司",
-            "pipe": "清溪县水务集团有限公司",
-            "sewage": "清溪县水务集团有限公司",
-            "river": "清溪县水利投资有限公司",
-            "power": "国网清溪县供电公司",
-            "urban": "清溪县城市建设投资集团有限公司",
-            "tourism": "清溪县文旅投资集团有限公司",
-        }.get(family.kind, department.name)
+        return project_investor(family, department, self.region.name, self.rng)
 
     def rank(self, plans: list[_Plan]) -> None:
         """Levels and majors go mostly to the largest; contact leaders to match."""

@@ -13,7 +13,8 @@ class SupervisionConfig(AppConfig):
         from tuijin.core.panels import PROJECT_PANELS, UNIT_PANELS
         from tuijin.core.sweeps import register
 
-        from . import audit, menu  # noqa: F401  (registers models and menu entries)
+        # models for the audit trail, menu entries, supervision's part of ``tuijin seed``
+        from . import audit, menu, scale  # noqa: F401
         from .demo import seed_orders
         from .panels import project_supervision_panel, unit_orders_panel
         from .services import sweep_orders

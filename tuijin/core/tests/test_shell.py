@@ -183,3 +183,14 @@ class TestCalendarPage:
             for year in warning:
                 WorkdayOverride.objects.create(date=f"{year}-01-01", is_workday=False, note="元旦")
             assert client.get(reverse("calendar")).context["notice_years"] == []
+
+
+def test_healthz_answers_anyone_and_home_still_asks_to_sign_in(db):
+    """Monitoring reads /healthz without an account; every page still needs one."""
+    client = Client()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    home = client.get(reverse("home"))
+    assert home.status_code == 302
+    assert reverse("login") in home["Location"]

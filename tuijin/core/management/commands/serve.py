@@ -36,6 +36,9 @@ def run_servers(host: str, port: int, workers: int, stdout) -> int:
             "-",
             "--graceful-timeout",
             "10",
+            # gunicorn's control socket (one fixed path per system user) is not used here, and
+            # two servers on one host (a second county, a load test) would take it from each other.
+            "--no-control-socket",
         ],
         env=env,
     )
