@@ -230,7 +230,7 @@ bench_county() {  # bench_county DB_LABEL [DATABASE_URL]
 
 bench_postgres() {
     local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PG_URL")
-    "${psql[@]}" -c "DROP DATABASE IF EXISTS tuijin_bench" -c "CREATE DATABASE tuijin_bench" \
+    "${psql[@]}" -c "CREATE DATABASE tuijin_bench" \
         || return 1
     bench_county postgresql "${PG_URL%/*}/tuijin_bench"
 }

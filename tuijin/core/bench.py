@@ -53,7 +53,7 @@ from .scoping import home_region_id, scope_of
 
 WARMUP = 3
 BATCH_RUNS = 3
-# A batch job is not run again once it has taken this long (a slow import is timed once).
+# A batch job is not run again once its runs have taken this long in all.
 BATCH_SECONDS = 20.0
 IMPORT_ROWS = 10_000
 EXPORT_ROWS = 100_000
@@ -790,7 +790,7 @@ class Runner:
                 times, queries = time_action(action, runs, warmup=0, budget_s=BATCH_SECONDS)
                 if len(times) < runs:
                     self.notes.append(
-                        f"{label}：单次超过 {BATCH_SECONDS:.0f} 秒，只计时 {len(times)} 次"
+                        f"{label}：累计用时超过 {BATCH_SECONDS:.0f} 秒，只计时 {len(times)} 次"
                     )
                 if name == "export.ledger":
                     tracemalloc.start()

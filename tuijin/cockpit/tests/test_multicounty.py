@@ -112,3 +112,14 @@ def test_regions_visible_follow_the_tree(city, county, other_county):
     assert list(
         Region.objects.visible_to(county.users[Role.UNIT_STAFF]).values_list("name", flat=True)
     ) == ["清溪县"]
+
+
+def test_a_city_total_is_shown_in_yi_yuan_a_county_one_in_wan_yuan():
+    from decimal import Decimal
+
+    from django.template import Context, Template
+
+    figure = Template("{% load tuijin %}{% money_figure v %}")
+    assert figure.render(Context({"v": Decimal("81172200")})) == "8,117.2<small> 亿元</small>"
+    assert figure.render(Context({"v": Decimal("52000.4")})) == "52,000<small> 万元</small>"
+    assert figure.render(Context({"v": None})) == "—"

@@ -8,6 +8,7 @@ from collections import defaultdict
 from auditlog.models import LogEntry
 from django import template
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -125,3 +126,19 @@ def audit_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
             continue
         rows.append((label, _plain(before), _plain(after)))
     return rows
+
+
+# Amounts in 万元 from this size on read better in 亿元 (a city's or province's totals).
+YI_FROM = 100_000
+
+
+@register.simple_tag
+def money_figure(value) -> str:
+    """An amount in 万元 as a headline figure with its unit: 81,172,200 万元 becomes
+    8,117.2 亿元, so that a city's or province's totals fit the cockpit's cards."""
+    if value is None:
+        return "—"
+    amount = float(value)
+    if abs(amount) >= YI_FROM:
+        return format_html("{}<small> 亿元</small>", f"{amount / 10000:,.1f}")
+    return format_html("{}<small> 万元</small>", f"{amount:,.0f}")

@@ -63,7 +63,7 @@
   make("chart-lights", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { top: 0, textStyle: { color: text } },
-    grid: { left: 40, right: 20, top: 36, bottom: lights.units.length > 12 ? 70 : 40 },
+    grid: { left: 10, right: 20, containLabel: true, top: 36, bottom: lights.units.length > 12 ? 70 : 40 },
     xAxis: { type: "category", data: lights.units,
       axisLabel: { color: text, interval: 0, rotate: lights.units.length > 12 ? 35 : 0 } },
     yAxis: { type: "value", minInterval: 1, axisLabel: { color: text },
@@ -82,7 +82,7 @@
   make("chart-invest", {
     tooltip: { trigger: "axis", valueFormatter: function (v) { return money(v) + " 万元"; } },
     legend: { top: 0, textStyle: { color: text } },
-    grid: { left: 70, right: 20, top: 40, bottom: 30 },
+    grid: { left: 10, right: 20, top: 40, bottom: 10, containLabel: true },
     xAxis: { type: "category", data: m.months, axisLabel: { color: text } },
     yAxis: { type: "value", axisLabel: { color: text, formatter: function (v) { return money(v); } },
       splitLine: { lineStyle: { color: grid } } },
