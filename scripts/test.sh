@@ -287,13 +287,19 @@ fi
 # The benchmark's query budgets: part of the whole check, not of a run narrowed with pytest
 # arguments (-k …), which is about some tests only.
 if [ "$#" -gt 0 ]; then
-    banner "bench at county scale"
-    echo "SKIPPED: pytest arguments given ($*): the bench passes run with the whole check only"
-    record "bench at county scale" skipped 0 "pytest arguments given"
+    banner "bench at county scale, backup drill"
+    echo "SKIPPED: pytest arguments given ($*): the bench and drill passes run with the whole check only"
+    record "bench at county scale, backup drill" skipped 0 "pytest arguments given"
 else
     run_pass "bench at county scale (SQLite)" bench_county sqlite
     if [ -n "$PG_BIN" ] && [ -n "$PG_URL" ]; then
         run_pass "bench at county scale (PostgreSQL)" bench_postgres
+    fi
+    # Back up the demo county under write load, restore it, prove the copy (issue 8, point 9).
+    run_pass "backup drill (SQLite)" "$VENV/bin/python" "$TUIJIN_ROOT/scripts/backup_drill.py"
+    if [ -n "$PG_BIN" ] && [ -n "$PG_URL" ]; then
+        run_pass "backup drill (PostgreSQL)" "$VENV/bin/python" \
+            "$TUIJIN_ROOT/scripts/backup_drill.py" --pg "$PG_URL"
     fi
 fi
 
