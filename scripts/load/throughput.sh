@@ -48,17 +48,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+DB_NAME="SQLite"
+[ -n "${DATABASE_URL:-}" ] && DB_NAME="PostgreSQL"
 if [ -n "${TUIJIN_LOAD_DATA_DIR:-}" ]; then
     export TUIJIN_DATA_DIR="$TUIJIN_LOAD_DATA_DIR"
     echo "数据：沿用 $TUIJIN_DATA_DIR"
 else
     export TUIJIN_DATA_DIR="$WORK/data"
     mkdir -p "$TUIJIN_DATA_DIR"
-    echo "数据：tuijin seed --scale $SCALE（${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}）"
+    echo "数据：tuijin seed --scale $SCALE（$DB_NAME）"  # not the URL: it may hold a password
     "$VENV/bin/tuijin" seed --scale "$SCALE" | tail -n 1
 fi
-DB_NAME="SQLite"
-[ -n "${DATABASE_URL:-}" ] && DB_NAME="PostgreSQL"
 
 PORT="$("$VENV/bin/python" -c 'import socket
 s = socket.socket()

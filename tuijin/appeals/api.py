@@ -15,6 +15,7 @@ from tuijin.core.scoping import scope_of
 from . import services
 from .menu import APPEAL_VIEWERS
 from .models import Appeal, AppealEvent, enterprise_only
+from .search import search_appeals
 from .views import overdue_q
 
 
@@ -82,9 +83,7 @@ class AppealFilter(django_filters.FilterSet):
         return queryset.filter(q) if value else queryset.exclude(q)
 
     def filter_text(self, queryset, name, value):
-        return queryset.filter(title__icontains=value) | queryset.filter(
-            enterprise_name__icontains=value
-        )
+        return search_appeals(queryset, value, with_text=False)
 
 
 class RateSerializer(serializers.Serializer):

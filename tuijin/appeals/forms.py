@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse_lazy
 
+from tuijin.core.formchoices import SharedRows
 from tuijin.core.models import Unit
 from tuijin.enterprises.models import Enterprise
 from tuijin.supervision.forms import MultipleFileField
@@ -117,6 +118,9 @@ class DispatchForm(forms.Form):
         units = county_units(user)
         self.fields["lead_unit"].queryset = units
         self.fields["co_units"].queryset = units
+        shared = SharedRows(units)  # both lists from one query
+        shared.offer(self.fields["lead_unit"], lambda unit: True)
+        shared.offer(self.fields["co_units"], lambda unit: True)
 
 
 class SendBackForm(forms.Form):

@@ -194,12 +194,10 @@ def _account_of(user: User) -> EnterpriseAccount | None:
 
 
 def pending_extension(appeal: Appeal) -> AppealEvent | None:
-    """The extension request the office has not decided yet, if any."""
-    events = list(
-        appeal.events.filter(
-            kind__in=[Kind.EXTENSION_ASKED, Kind.EXTENSION_APPROVED, Kind.EXTENSION_REFUSED]
-        ).order_by("at", "id")
-    )
+    """The extension request the office has not decided yet, if any (from the request's
+    events, as its page has read them, else read here)."""
+    kinds = (Kind.EXTENSION_ASKED, Kind.EXTENSION_APPROVED, Kind.EXTENSION_REFUSED)
+    events = [e for e in appeal.events.all() if e.kind in kinds]  # in order: at, id
     if events and events[-1].kind == Kind.EXTENSION_ASKED:
         return events[-1]
     return None

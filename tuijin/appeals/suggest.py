@@ -393,15 +393,13 @@ _cache_lock = threading.Lock()
 
 
 def _cache_key(region_id: int) -> tuple:
+    """The county's requests and their events as they stand, in one query."""
     from django.db.models import Count, Max
 
-    from .models import AppealEvent
-
-    appeals = Appeal.objects.filter(region_id=region_id).aggregate(
-        n=Count("id"), last=Max("id"), at=Max("created_at")
+    key = Appeal.objects.filter(region_id=region_id).aggregate(
+        n=Count("id", distinct=True), last=Max("id"), at=Max("created_at"), event=Max("events__id")
     )
-    events = AppealEvent.objects.filter(appeal__region_id=region_id).aggregate(last=Max("id"))
-    return (appeals["n"], appeals["last"], appeals["at"], events["last"])
+    return (key["n"], key["last"], key["at"], key["event"])
 
 
 def _past_appeals(region_id: int) -> list[PastAppeal]:

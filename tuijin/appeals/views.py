@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core import workdays
 from tuijin.core.actions import perform
+from tuijin.core.childrows import ChildRows, annotate, attach, loaded
+from tuijin.core.models import Unit
 from tuijin.core.paging import bounded_counts, capped_options, count_text, page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import Role
@@ -42,7 +44,14 @@ from .forms import (
     SendBackForm,
 )
 from .menu import APPEAL_VIEWERS, INTAKE_ROLES
-from .models import SERVICE_OFFICE_ROLES, Appeal, AppealAttachment, enterprise_only
+from .models import (
+    SERVICE_OFFICE_ROLES,
+    Appeal,
+    AppealAttachment,
+    AppealEvent,
+    enterprise_only,
+)
+from .search import search_appeals
 from .suggest import Suggestions, suggest_for
 
 Status = Appeal.Status
@@ -115,7 +124,7 @@ def rights(user, appeal: Appeal, today: dt.date) -> Rights:
     lead = services.is_lead_unit(user, appeal)
     status = appeal.status
     account = services._account_of(user) if Role.ENTERPRISE in scope_of(user).roles else None
-    asked = appeal.events.filter(kind=services.Kind.EXTENSION_ASKED).exists()
+    asked = any(e.kind == services.Kind.EXTENSION_ASKED for e in appeal.events.all())
     return Rights(
         dispatch=office and status in (Status.NEW, Status.DISPATCHED),
         send_back=lead
@@ -173,13 +182,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         if data["overdue"]:
             appeals = appeals.filter(overdue_q(today))
         if data["q"]:
-            text = data["q"].strip()
-            appeals = appeals.filter(
-                Q(title__icontains=text)
-                | Q(text__icontains=text)
-                | Q(enterprise_name__icontains=text)
-                | Q(hotline_number=text)
-            )
+            appeals = search_appeals(appeals, data["q"].strip())
     # The tabs' badges: bounded counts, one query ("1,000+" for a province's pool).
     tabs = {"": visible, **{value: visible.filter(status=value) for value in Status.values}}
     if office:
@@ -324,16 +327,34 @@ def _suggestions(appeal: Appeal) -> Suggestions:
     )
 
 
+def _appeal_page(request: HttpRequest, pk: int) -> Appeal:
+    """The request with its events (and their files) and co-units, and whether its
+    enterprise's page is open to this user: one query (tuijin/core/childrows.py)."""
+    of = OuterRef("pk")
+    enterprises = Enterprise.objects.visible_to(request.user)
+    rows = {
+        "event_rows": ChildRows(AppealEvent.objects.filter(appeal=of), "actor", "unit"),
+        "file_rows": ChildRows(AppealAttachment.objects.filter(appeal=of, event__isnull=False)),
+        "co_unit_rows": ChildRows(Unit.objects.filter(appeals_assisted=of)),
+        "enterprise_link": Exists(enterprises.filter(pk=OuterRef("enterprise_id"))),
+    }
+    base = Appeal.objects.select_related(
+        "region", "enterprise", "lead_unit", "created_by", "visit_opinion__visit"
+    )
+    appeal = loaded(get_visible_or_404(annotate(base, rows), request.user, pk=pk), rows)
+    for event in attach(appeal, "events", appeal.event_rows):
+        attach(event, "files", [f for f in appeal.file_rows if f.event_id == event.pk])
+    attach(appeal, "co_units", appeal.co_unit_rows)
+    return appeal
+
+
 @role_required(APPEAL_VIEWERS)
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = _appeal(request, pk)
+    appeal = _appeal_page(request, pk)
     if _enterprise_only(request):
         return redirect("portal:detail", pk=appeal.pk)
     today = timezone.localdate()
-    events = appeal.events.select_related("actor", "unit").prefetch_related(
-        Prefetch("files", queryset=AppealAttachment.objects.order_by("id"))
-    )
-    timeline = [{"event": e, "icon": EVENT_ICONS.get(e.kind, "dot")} for e in events]
+    timeline = [{"event": e, "icon": EVENT_ICONS.get(e.kind, "dot")} for e in appeal.events.all()]
     can = rights(request.user, appeal, today)
     dispatch_initial = {}
     if appeal.lead_unit_id:
@@ -373,10 +394,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pending_extension": services.pending_extension(appeal),
             "suggestions": suggestions,
             "co_units": list(appeal.co_units.all()),
-            "enterprise_link": bool(appeal.enterprise_id)
-            and Enterprise.objects.visible_to(request.user)
-            .filter(pk=appeal.enterprise_id)
-            .exists(),
+            "enterprise_link": bool(appeal.enterprise_id) and appeal.enterprise_link,
             "dispatch_form": DispatchForm(initial=dispatch_initial, user=request.user),
             "send_back_form": SendBackForm(),
             "reply_form": ReplyForm(),

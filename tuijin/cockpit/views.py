@@ -147,14 +147,22 @@ def _league(focus: Region | None, today: dt.date) -> dict:
     return {"period": period, "rows": ranked[:LEAGUE_ROWS], "count": len(ranked), "url": url}
 
 
-def _drives(request: HttpRequest, today: dt.date, year: int) -> dict:
+def _drives(request: HttpRequest, focus: Region | None, today: dt.date, year: int) -> dict:
     """The drive running today (countdown, each county target's actual against plan) and the
-    year's annual targets against the time elapsed, with the pages they come from."""
+    year's annual targets against the time elapsed, with the pages they come from.
+
+    Drives and annual targets are a county's own: above a county (a city's or province's
+    official) they are shown once a county is chosen, like the league table, rather than
+    every county's targets one after another.
+    """
     from tuijin.drives import services as drives
     from tuijin.drives.models import AnnualTarget
 
+    annual_url = f"{reverse('drives:annual')}?{urlencode({'year': year})}"
+    if focus is not None and not focus.is_county:
+        return {"drive": None, "annual": [], "annual_url": annual_url}
     drive = None
-    campaign = drives.running_drive(request.user, today)
+    campaign = drives.running_drive(request.user, today, focus)
     if campaign is not None:
         figures = drives.drive_figures(campaign, today)
         drive = {
@@ -164,16 +172,19 @@ def _drives(request: HttpRequest, today: dt.date, year: int) -> dict:
             "url": reverse("drives:detail", args=[campaign.pk]),
         }
     targets = AnnualTarget.objects.visible_to(request.user).filter(year=year)
+    if focus is not None:
+        targets = targets.filter(region=focus)
     return {
         "drive": drive,
         "annual": drives.annual_figures(list(targets), today),
-        "annual_url": f"{reverse('drives:annual')}?{urlencode({'year': year})}",
+        "annual_url": annual_url,
     }
 
 
 # Kinds of data the cockpit's figures are computed from: a committed write to any of them
 # moves its stamp (see cockpit/apps.py and core/stamps.py) and the next view recomputes.
-SOURCES = ("directory", "projects", "supervision", "drives")
+# The drive's and the year's targets also count visits, requests and leads (drives/apps.py).
+SOURCES = ("directory", "projects", "supervision", "drives", "enterprises", "appeals", "outreach")
 
 
 def _computed(request: HttpRequest, filterset: CockpitFilterSet, today: dt.date, year: int):
@@ -201,7 +212,7 @@ def _computed(request: HttpRequest, filterset: CockpitFilterSet, today: dt.date,
             "figures": cockpit_figures(filterset.qs, today, year, filterset.focus),
             "orders": _orders(request, filterset, today),
             "ranking": _league(filterset.focus, today),
-            **_drives(request, today, year),
+            **_drives(request, filterset.focus, today, year),
         }
 
     return stamps.cached(SOURCES, key, compute)

@@ -11,18 +11,21 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC
+from types import SimpleNamespace
 
 from auditlog.cid import get_cid
-from auditlog.diff import model_instance_diff
+from auditlog.diff import is_primitive, model_instance_diff
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import DateTimeField, JSONField, Model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
+from django.utils.encoding import smart_str
 
+from .bulk import insert_returning, insert_rows
 from .models import (
     AuditChainHead,
     AuditSeal,
@@ -112,19 +115,106 @@ def _append_to_chain(entries: list[LogEntry]) -> None:
     seq, prev = head.seq, head.hash
     for start in range(0, len(entries), SEAL_BATCH):
         ids = [entry.pk for entry in entries[start : start + SEAL_BATCH]]
-        stored = LogEntry.objects.in_bulk(ids)  # hash what the database holds
+        stored = _stored(ids)  # hash what the database holds
         seals = []
         for pk in ids:
             seq += 1
             digest = entry_digest(stored[pk], seq, prev)
-            seals.append(AuditSeal(entry_id=pk, seq=seq, prev_hash=prev, hash=digest))
+            seals.append((pk, seq, prev, digest))
             prev = digest
-        AuditSeal.objects.bulk_create(seals)
+        insert_rows(AuditSeal, seals, fields=["entry", "seq", "prev_hash", "hash"])
     head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
 
 
 SEAL_BATCH = 1000
+# What ``entry_digest`` reads of an entry (attribute names, also the columns read back).
+_DIGESTED = (
+    "pk",
+    "content_type_id",
+    "object_pk",
+    "object_repr",
+    "action",
+    "changes",
+    "changes_text",
+    "actor_id",
+    "remote_addr",
+    "timestamp",
+    "additional_data",
+)
+
+
+def _stored(ids: list[int]) -> dict[int, SimpleNamespace]:
+    """The digested columns of entries as the database holds them (read back through the
+    fields' converters, as a model instance would hold them, without building one)."""
+    rows = LogEntry.objects.filter(pk__in=ids).order_by().values_list(*_DIGESTED)
+    return {row[0]: SimpleNamespace(**dict(zip(_DIGESTED, row, strict=True))) for row in rows}
+
+
+class _CreatedDiff:
+    """``model_instance_diff(None, instance)`` for many new instances of one model.
+
+    django-auditlog works out the model's fields, filters them and reads the "before" value
+    of each (its default, through an exception) for every instance: most of the time of
+    auditing 10,000 new projects. Here that is done once per model; each instance's values
+    are read with auditlog's own ``get_field_value`` (plain columns inline, as it reads them)
+    and compared and formatted as ``model_instance_diff`` does, so the changes are the same.
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        from auditlog.diff import get_field_value, get_fields_in_model, get_mask_function
+
+        options = auditlog.get_model_fields(model)
+        include, exclude = options["include_fields"], options["exclude_fields"]
+        self.json = settings.AUDITLOG_STORE_JSON_CHANGES
+        self.mask = options["mask_fields"]
+        self.mask_function = get_mask_function(options.get("mask_callable"))
+        self.get = get_field_value
+        self.fields = []
+        for field in get_fields_in_model(model.__new__(model)):  # reads only its _meta
+            if include and field.name not in include:
+                continue
+            if exclude and field.name in exclude:
+                continue
+            plain = not (
+                isinstance(field, DateTimeField | JSONField)
+                or (
+                    not settings.AUDITLOG_USE_FK_STRING_REPRESENTATION
+                    and (field.one_to_one or field.many_to_one)
+                    and hasattr(field, "rel_class")
+                )
+                or not hasattr(model, field.name)
+            )
+            before = get_field_value(None, field, self.json)
+            self.fields.append((field, field.name, plain, before, smart_str(before)))
+
+    def __call__(self, instance: Model) -> dict | None:
+        diff = {}
+        for field, name, plain, before, before_text in self.fields:
+            if plain:
+                after = getattr(instance, name)
+                # smart_str() returns text as it is: only other values are converted.
+                if not self.json and not isinstance(after, str):
+                    after = smart_str(after)
+                    if type(after).__name__ == "__proxy__":
+                        after = str(after)
+            else:
+                after = self.get(instance, field, self.json)
+            if before == after:
+                continue
+            if name in self.mask:
+                diff[name] = (
+                    self.mask_function(before_text),
+                    self.mask_function(smart_str(after)),
+                )
+            elif not self.json:
+                diff[name] = (before_text, after if isinstance(after, str) else smart_str(after))
+            else:
+                diff[name] = (
+                    before if is_primitive(before) else smart_str(before),
+                    after if is_primitive(after) else smart_str(after),
+                )
+        return diff or None
 
 
 class AuditBatch:
@@ -141,6 +231,7 @@ class AuditBatch:
     def __init__(self) -> None:
         self.entries: list[LogEntry] = []
         self._types: dict[type, int] = {}
+        self._created: dict[type, _CreatedDiff] = {}
         self._cid = get_cid()
 
     def created(self, instance: Model) -> None:
@@ -157,12 +248,17 @@ class AuditBatch:
         model = type(instance)
         if not auditlog.contains(model):
             return
-        changes = model_instance_diff(
-            old,
-            new,
-            fields_to_check=fields,
-            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
-        )
+        if old is None and not fields:
+            if model not in self._created:
+                self._created[model] = _CreatedDiff(model)
+            changes = self._created[model](new)
+        else:
+            changes = model_instance_diff(
+                old,
+                new,
+                fields_to_check=fields,
+                use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+            )
         if not changes:
             return
         if model not in self._types:
@@ -195,9 +291,9 @@ class AuditBatch:
         with transaction.atomic():
             # Take the head first: concurrent writers of single entries wait for the batch.
             AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-            stored = LogEntry.objects.bulk_create(self.entries, batch_size=SEAL_BATCH)
-            _append_to_chain(stored)
-        written, self.entries = len(stored), []
+            insert_returning(LogEntry, self.entries)
+            _append_to_chain(self.entries)
+        written, self.entries = len(self.entries), []
         return written
 
 

@@ -1,8 +1,10 @@
 """Notifications beyond the inbox: email copies and WeCom/DingTalk group robots.
 
-``notify()`` puts the message in the inbox and calls ``plan_deliveries``, which writes one
-``Delivery`` per target (the recipient's email when email is on; every active robot channel of
-the recipient's county that forwards to the recipient's roles). After the transaction commits,
+``notify()`` (or ``notify_many()``, for a batch) puts the message in the inbox and calls
+``plan_many``, which writes one ``Delivery`` per target (the recipient's email when email is
+on; every active robot channel of the recipient's county that forwards to the recipient's
+roles). The channels and the recipients' regions and roles are read once per batch, or once
+for a whole sweep (``routing()``). After the transaction commits,
 a background task (``tuijin.core.tasks.send_deliveries``) sends them, so no page ever waits
 on a mail server or a chat platform.
 
@@ -26,7 +28,9 @@ import smtplib
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote_plus, urlsplit
@@ -37,6 +41,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from .bulk import insert_returning
 from .models import Delivery, Notification, Person, Region, User, WebhookChannel
 from .roles import Role
 
@@ -179,32 +184,93 @@ def post_json(url: str, payload: dict) -> SendResult:
 # --- Planning (inside notify) ---------------------------------------------------------------
 
 
-def _region_of(user: User) -> int | None:
-    if user.region_id:
-        return user.region_id
-    return Person.objects.filter(user=user).values_list("region_id", flat=True).first()
+class ChannelRouter:
+    """Which robot channels forward each recipient's messages, read once for many messages.
+
+    A channel forwards the messages of its region's people (the region and every region below
+    it) that hold one of its roles (any role when it names none). The active channels are read
+    when the router is made; each recipient's region and roles are read once, for all the
+    recipients of a batch in one query each, and kept for the router's life (a sweep).
+    """
+
+    def __init__(self) -> None:
+        self.channels = list(WebhookChannel.objects.active())
+        self._regions = _subtrees({c.region_id for c in self.channels})
+        self._chosen: dict[int, list[WebhookChannel]] = {}
+
+    def for_users(self, users: Iterable[User]) -> dict[int, list[WebhookChannel]]:
+        """The channels of each user, by user id."""
+        users = {user.pk: user for user in users}
+        missing = [user for pk, user in users.items() if pk not in self._chosen]
+        if missing:
+            self._learn(missing)
+        return {pk: self._chosen[pk] for pk in users}
+
+    def _learn(self, users: list[User]) -> None:
+        if not self.channels:
+            self._chosen.update((user.pk, []) for user in users)
+            return
+        regions = {user.pk: user.region_id for user in users}
+        without = [pk for pk, region_id in regions.items() if region_id is None]
+        if without:
+            for user_id, region_id in Person.objects.filter(user_id__in=without).values_list(
+                "user_id", "region_id"
+            ):
+                regions[user_id] = region_id
+        roles: dict[int, set[str]] = {user.pk: set() for user in users}
+        if any(channel.roles for channel in self.channels):
+            for user_id, name in User.groups.through.objects.filter(
+                user_id__in=list(roles)
+            ).values_list("user_id", "group__name"):
+                roles[user_id].add(name)
+        for user in users:
+            region_id = regions[user.pk]
+            self._chosen[user.pk] = [
+                channel
+                for channel in self.channels
+                if region_id is not None
+                and region_id in self._regions[channel.region_id]
+                and (not channel.roles or roles[user.pk].intersection(channel.roles))
+            ]
+
+
+def _subtrees(region_ids: set[int]) -> dict[int, set[int]]:
+    """Each region and every region below it (``Region.subtree_ids``), for many regions from
+    one read of the region table (a few hundred rows even for a province)."""
+    if not region_ids:
+        return {}
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Region.objects.order_by("code").values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found = {}
+    for region_id in region_ids:
+        ids, frontier = {region_id}, [region_id]
+        while frontier:
+            frontier = [child for parent in frontier for child in children.get(parent, ())]
+            ids.update(frontier)
+        found[region_id] = ids
+    return found
+
+
+_ROUTER: ContextVar[ChannelRouter | None] = ContextVar("tuijin_channel_router", default=None)
+
+
+@contextmanager
+def routing() -> Iterator[ChannelRouter]:
+    """Inside the block every notification uses one router: channels and recipients are read
+    once for the whole block (the sweep), however many messages its steps send."""
+    router = ChannelRouter()
+    token = _ROUTER.set(router)
+    try:
+        yield router
+    finally:
+        _ROUTER.reset(token)
 
 
 def channels_for(user: User) -> list[WebhookChannel]:
     """Active channels of the user's county (or a region above it) that forward to them."""
-    channels = list(WebhookChannel.objects.active())
-    if not channels:
-        return []
-    region_id = _region_of(user)
-    if region_id is None:
-        return []
-    roles: set[str] | None = None
-    chosen = []
-    for channel in channels:
-        if region_id not in Region.subtree_ids(channel.region_id):
-            continue
-        if channel.roles:
-            if roles is None:
-                roles = set(user.groups.values_list("name", flat=True))
-            if not roles.intersection(channel.roles):
-                continue
-        chosen.append(channel)
-    return chosen
+    router = _ROUTER.get() or ChannelRouter()
+    return router.for_users([user])[user.pk]
 
 
 def email_enabled() -> bool:
@@ -213,20 +279,44 @@ def email_enabled() -> bool:
 
 def plan_deliveries(notification: Notification) -> list[Delivery]:
     """Write the deliveries of a new notification; they are sent after the commit."""
-    user = notification.recipient
+    return plan_many([notification])
+
+
+def plan_many(notifications: list[Notification]) -> list[Delivery]:
+    """Write the deliveries of new notifications in one go; they are sent after the commit.
+
+    One email copy when email is on and the recipient has an active address, and one copy to
+    each robot channel that forwards to the recipient.
+    """
+    if not notifications:
+        return []
+    router = _ROUTER.get() or ChannelRouter()
+    channels = router.for_users(n.recipient for n in notifications)
+    email = email_enabled()
     now = timezone.now()
     rows = []
-    if email_enabled() and user.email and user.is_active:
-        rows.append(Delivery(target=Target.EMAIL, address=user.email))
-    rows.extend(Delivery(target=Target.WEBHOOK, channel=c) for c in channels_for(user))
+    for notification in notifications:
+        user = notification.recipient
+        if email and user.email and user.is_active:
+            rows.append(
+                Delivery(
+                    notification=notification,
+                    target=Target.EMAIL,
+                    address=user.email,
+                    next_attempt_at=now,
+                )
+            )
+        rows.extend(
+            Delivery(
+                notification=notification, target=Target.WEBHOOK, channel=c, next_attempt_at=now
+            )
+            for c in channels[user.pk]
+        )
     if not rows:
         return []
-    for row in rows:
-        row.notification = notification
-        row.next_attempt_at = now
-    created = Delivery.objects.bulk_create(rows)
-    transaction.on_commit(partial(enqueue, [d.pk for d in created]))
-    return created
+    ids = insert_returning(Delivery, rows)
+    transaction.on_commit(partial(enqueue, ids))
+    return rows
 
 
 def enqueue(delivery_ids: list[int], run_after: dt.datetime | None = None) -> None:

@@ -92,25 +92,30 @@ def _escape(text: str) -> str:
 def _row_xml(number: int, values: Sequence[Any], letters: list[str]) -> str:
     while len(letters) < len(values):
         letters.append(get_column_letter(len(letters) + 1))
+    row = str(number)
     cells = []
     for letter, value in zip(letters, values, strict=False):
-        ref = f"{letter}{number}"
         if value is None:
             continue
-        if isinstance(value, bool):
-            cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+        if type(value) is str:
+            text = _escape(cell_text(value))
+            cells.append(
+                f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+            )
+        elif isinstance(value, bool):
+            cells.append(f'<c r="{letter}{row}" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, int | float | Decimal):
-            cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            cells.append(f'<c r="{letter}{row}"><v>{value}</v></c>')
         elif isinstance(value, dt.datetime):
-            cells.append(f'<c r="{ref}" s="2"><v>{to_excel(value)}</v></c>')
+            cells.append(f'<c r="{letter}{row}" s="2"><v>{to_excel(value)}</v></c>')
         elif isinstance(value, dt.date):
-            cells.append(f'<c r="{ref}" s="1"><v>{to_excel(value)}</v></c>')
+            cells.append(f'<c r="{letter}{row}" s="1"><v>{to_excel(value)}</v></c>')
         else:
             text = _escape(cell_text(str(value)))
             cells.append(
-                f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
             )
-    return f'<row r="{number}">{"".join(cells)}</row>'
+    return f'<row r="{row}">{"".join(cells)}</row>'
 
 
 _CONTENT_TYPES = (

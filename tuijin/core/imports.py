@@ -59,15 +59,28 @@ def sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, .
             source, events=("end",), tag=_ROW, resolve_entities=False, no_network=True
         )
         number = 0
+        columns: dict[str, int] = {}  # a cell reference's letters -> its column number
         for _, row in parser:
             number = int(float(row.get("r"))) if row.get("r") else number + 1
             values: list[Any] = []
             for cell in row.iterchildren(_CELL):
                 ref = cell.get("r")
                 if ref:
-                    column = column_index_from_string(ref.rstrip("0123456789"))
-                    values.extend([None] * (column - 1 - len(values)))
-                values.append(_cell_value(cell, strings, epoch, dates, durations))
+                    letters = ref.rstrip("0123456789")
+                    column = columns.get(letters)
+                    if column is None:
+                        column = columns[letters] = column_index_from_string(letters)
+                    if column - 1 > len(values):
+                        values.extend([None] * (column - 1 - len(values)))
+                kind = cell.get("t")
+                if kind == "inlineStr":  # what exports (ours among them) write for text
+                    inline = None
+                    for child in cell:
+                        if child.tag == _INLINE:
+                            inline = child
+                    values.append(None if inline is None else _inline_text(inline))
+                else:
+                    values.append(_cell_value(cell, strings, epoch, dates, durations))
             row.clear()
             while row.getprevious() is not None:  # keep memory flat over long sheets
                 del row.getparent()[0]

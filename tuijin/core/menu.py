@@ -7,9 +7,11 @@ entries with ``roles=None`` are for every signed-in official of the county.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .roles import GOVERNMENT, Role
 from .scoping import Scope
@@ -53,17 +55,26 @@ def allowed(entry: MenuEntry, scope: Scope) -> bool:
     return bool(scope.roles.intersection(entry.roles))
 
 
+@lru_cache(maxsize=1024)
+def _url(url_name: str, prefix: str, urlconf: object) -> str:
+    """An entry's URL, reversed once per process (per URL prefix and URL configuration):
+    every page draws the menu, and reversing its thirty-odd entries each time cost more than
+    the rest of the menu."""
+    return reverse(url_name, urlconf=urlconf)
+
+
 def menu_for(request: HttpRequest, scope: Scope) -> list[dict]:
     """The user's entries by section; the one entry whose URL best matches the page is active
     (``/supervision/meetings/3/`` lights 调度会, not 督办单 at ``/supervision/``)."""
     sections: dict[str, list[dict]] = {}
     items = []
+    prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
     for entry in MENU:
         if not allowed(entry, scope) or (entry.staff_only and not request.user.is_staff):
             continue
         item = {
             "label": entry.label,
-            "url": reverse(entry.url_name),
+            "url": _url(entry.url_name, prefix, urlconf),
             "icon": entry.icon,
             "active": False,
             "url_name": entry.url_name,

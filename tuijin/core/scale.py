@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, router
+
+from . import bulk
 
 SCALES: dict[str, int] = {"county": 1, "city": 10, "province": 100}
 
@@ -118,36 +119,13 @@ def reset_workdays() -> None:
 def insert_rows(model: Any, fields: list[str], rows: Iterable[Sequence[Any]]) -> int:
     """INSERT ``rows`` (tuples in the order of ``fields``) with one prepared statement.
 
-    For the millions of rows where building model instances costs more than the insert
-    (progress reports): no signals, no ``auto_now``, nothing returned. Values must be what
-    the database takes; ``prep(model, name)`` gives a field's converter (dates, datetimes,
-    JSON), plain ints, strings, bools and Decimals pass as they are. Portable: Django's
-    cursor turns ``%s`` into the SQLite or PostgreSQL placeholder.
+    ``core.bulk.insert_rows`` with ``fields``: for the millions of rows where building model
+    instances costs more than the insert (progress reports): no signals, no ``auto_now``,
+    nothing returned. Values must be what the database takes; ``prep(model, name)`` gives a
+    field's converter (dates, datetimes, JSON), plain ints, strings, bools and Decimals pass
+    as they are.
     """
-    connection = connections[router.db_for_write(model)]
-    meta, quote = model._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-    count = 0
-    iterator = iter(rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement per row costs a round trip each on PostgreSQL: send many rows per
-            # statement instead (within its 65,535 parameters).
-            per_statement = max(1, min(BATCH, 30_000 // len(fields)))
-            while chunk := list(itertools.islice(iterator, per_statement)):
-                values = ", ".join([f"({marks})"] * len(chunk))
-                cursor.execute(
-                    f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}",
-                    [value for row in chunk for value in row],
-                )
-                count += len(chunk)
-            return count
-        while chunk := list(itertools.islice(iterator, BATCH)):
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
-    return count
+    return bulk.insert_rows(model, rows, fields=fields)
 
 
 def prep(model: Any, name: str) -> Callable[[Any], Any]:

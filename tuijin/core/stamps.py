@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import ChangeStamp
 
@@ -88,3 +88,18 @@ def watch(name: str, *senders: type[models.Model]) -> None:
         uid = f"tuijin-stamp-{name}-{sender._meta.label}"
         post_save.connect(moved, sender=sender, weak=False, dispatch_uid=uid)
         post_delete.connect(moved, sender=sender, weak=False, dispatch_uid=uid + "-delete")
+
+
+def watch_m2m(name: str, *throughs: type[models.Model]) -> None:
+    """Move the stamp ``name`` when rows are added to or removed from the many-to-many tables
+    ``throughs`` (``Model.field.through``): ``add``, ``remove``, ``set`` and ``clear`` send
+    no ``post_save``."""
+
+    def moved(sender, action: str, **kwargs) -> None:
+        if action in ("post_add", "post_remove", "post_clear"):
+            touch(name)
+
+    WATCHED.add(name)
+    for through in throughs:
+        uid = f"tuijin-stamp-m2m-{name}-{through._meta.label}"
+        m2m_changed.connect(moved, sender=through, weak=False, dispatch_uid=uid)

@@ -8,16 +8,18 @@ from __future__ import annotations
 import datetime as dt
 
 from auditlog.models import LogEntry
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import security, workdays
+from .childrows import ChildRows, annotate, attach, loaded
 from .directory_import import import_directory
 from .forms import (
     PersonFilterForm,
@@ -27,12 +29,13 @@ from .forms import (
     WorkdayForm,
 )
 from .imports import preview_then_confirm
-from .models import Notification, Person, SecurityEvent, Unit, WorkdayOverride
+from .models import Notification, Person, PersonRole, SecurityEvent, Unit, WorkdayOverride
 from .paging import page_for
-from .panels import unit_panels
+from .panels import unit_panels, unit_rows
 from .permissions import role_required
 from .roles import GOVERNMENT, Role
 from .scoping import CHANGE, get_visible_or_404, scope_of
+from .templatetags.tuijin import preload_audit
 
 PAGE_SIZE = 30
 
@@ -97,13 +100,23 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(GOVERNMENT)
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_visible_or_404(Unit.objects.select_related("region"), request.user, pk=pk)
-    people = Person.objects.visible_to(request.user).filter(unit=unit).prefetch_related("roles")
+    # The unit, its people with their roles and what its panels show: one query.
+    rows = {
+        "people_rows": ChildRows(
+            Person.objects.visible_to(request.user).filter(unit=OuterRef("pk"))
+        ),
+        "role_rows": ChildRows(PersonRole.objects.filter(person__unit=OuterRef("pk"))),
+        **unit_rows(request),
+    }
+    base = annotate(Unit.objects.select_related("region"), rows)
+    unit = loaded(get_visible_or_404(base, request.user, pk=pk), rows)
+    for person in unit.people_rows:
+        attach(person, "roles", [r for r in unit.role_rows if r.person_id == person.pk])
     history = LogEntry.objects.get_for_object(unit).select_related("actor", "content_type")[:50]
     context = {
         "unit": unit,
-        "people": people,
-        "history": history,
+        "people": unit.people_rows,
+        "history": preload_audit(history, known=[unit.region]),
         "panels": unit_panels(request, unit),
     }
     return render(request, "core/unit_detail.html", context)
@@ -130,10 +143,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @role_required(GOVERNMENT)
 @require_http_methods(["GET", "POST"])
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    changeable = Person.objects.visible_to(request.user, CHANGE).filter(pk=OuterRef("pk"))
     person = get_visible_or_404(
-        Person.objects.select_related("unit", "region"), request.user, pk=pk
+        Person.objects.select_related("unit", "region", "user").annotate(
+            can_change=Exists(changeable)
+        ),
+        request.user,
+        pk=pk,
     )
-    can_change = Person.objects.visible_to(request.user, CHANGE).filter(pk=pk).exists()
+    can_change = person.can_change
     form = PersonForm(instance=person) if can_change else None
     if request.method == "POST":
         if not can_change:
@@ -144,6 +162,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已保存 {person.name} 的信息")
             return redirect("directory:person-detail", pk=pk)
     history = LogEntry.objects.get_for_object(person).select_related("actor", "content_type")[:50]
+    history = preload_audit(history, known=[person.region, person.unit, person.user])
     return render(
         request,
         "core/person_detail.html",
@@ -178,7 +197,13 @@ AUDITED_MODELS = ("region", "unit", "person", "personrole", "workdayoverride", "
 @role_required((Role.SUPERVISION,))
 def audit_list(request: HttpRequest) -> HttpResponse:
     entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
-    types = ContentType.objects.filter(app_label="core", model__in=AUDITED_MODELS)
+    # From Django's content-type cache (one query the first time in a process, none after).
+    types = sorted(
+        ContentType.objects.get_for_models(
+            *(apps.get_model("core", name) for name in AUDITED_MODELS)
+        ).values(),
+        key=lambda t: t.model,  # as the database listed them (by its unique index)
+    )
     actor, model = request.GET.get("actor", "").strip(), request.GET.get("model", "")
     since, until = request.GET.get("since", ""), request.GET.get("until", "")
     if actor:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -198,30 +198,31 @@ class PersonTotal:
 
 
 def totals_by_person(logs: QuerySet, year: int, today: dt.date) -> list[PersonTotal]:
-    """Year to date per head, against the same span of last year, most hours first."""
+    """Year to date per head, against the same span of last year, most hours first: both
+    spans summed in one grouped query."""
     end = today if today.year == year else dt.date(year, 12, 31)
     try:
         last_end = end.replace(year=year - 1)
     except ValueError:  # 29 February
         last_end = end.replace(year=year - 1, day=28)
-    now = dict(
-        logs.filter(on_date__gte=dt.date(year, 1, 1), on_date__lte=end)
+    this_span = Q(on_date__gte=dt.date(year, 1, 1), on_date__lte=end)
+    last_span = Q(on_date__gte=dt.date(year - 1, 1, 1), on_date__lte=last_end)
+    now, entries, before = {}, {}, {}
+    for row in (
+        logs.filter(this_span | last_span)
+        .order_by()
         .values("person_id")
-        .annotate(m=Sum("minutes"))
-        .values_list("person_id", "m")
-    )
-    entries = dict(
-        logs.filter(on_date__gte=dt.date(year, 1, 1), on_date__lte=end)
-        .values("person_id")
-        .annotate(n=Count("id"))
-        .values_list("person_id", "n")
-    )
-    before = dict(
-        logs.filter(on_date__gte=dt.date(year - 1, 1, 1), on_date__lte=last_end)
-        .values("person_id")
-        .annotate(m=Sum("minutes"))
-        .values_list("person_id", "m")
-    )
+        .annotate(
+            m=Sum("minutes", filter=this_span),
+            n=Count("id", filter=this_span),
+            b=Sum("minutes", filter=last_span),
+        )
+    ):
+        person_id = row["person_id"]
+        if row["n"]:
+            now[person_id], entries[person_id] = row["m"], row["n"]
+        if row["b"] is not None:
+            before[person_id] = row["b"]
     people = Person.objects.filter(pk__in=set(now) | set(before)).select_related("unit")
     rows = [
         PersonTotal(p, _hours(now.get(p.pk)), _hours(before.get(p.pk)), entries.get(p.pk, 0))

@@ -7,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from tuijin.core.models import Person, Unit
+from tuijin.core.formchoices import SharedRows
+from tuijin.core.models import Person, PersonRole, Unit
 from tuijin.core.roles import DirectoryRole
 from tuijin.projects.models import Project, Stage
 
@@ -27,6 +29,44 @@ def _people(region_id: int | None):
         Person.objects.filter(region_id=region_id)
         .select_related("unit")
         .order_by("unit__order", "order", "id")
+    )
+
+
+class LaunchChoices:
+    """The choice lists of the launch page, each table read once: the drive's form, every task
+    force row and the blank row kept for 「添加专项小组」 offer the same people, units and
+    projects, and a query per list per row grew with the rows. Each field keeps its own
+    queryset (the same rows), which still checks what is posted."""
+
+    def __init__(self, region_id: int | None) -> None:
+        county = PersonRole.objects.filter(person=OuterRef("pk"), role__in=COUNTY_PEOPLE)
+        # The county's people, each marked whether a principal or county leader.
+        self.people = SharedRows(_people(region_id).annotate(county=Exists(county)))
+        self.units = SharedRows(units_queryset(region_id))
+        self.projects = SharedRows(projects_queryset(region_id))
+
+
+def _every(row) -> bool:
+    return True
+
+
+def _county(person: Person) -> bool:
+    return person.county
+
+
+def county_people_queryset(region_id: int | None):
+    return _people(region_id).filter(roles__role__in=COUNTY_PEOPLE).distinct()
+
+
+def units_queryset(region_id: int | None):
+    return Unit.objects.filter(region_id=region_id)
+
+
+def projects_queryset(region_id: int | None):
+    return (
+        Project.objects.filter(region_id=region_id, is_major=True)
+        .exclude(stage=Stage.DROPPED)
+        .order_by("name")
     )
 
 
@@ -60,13 +100,20 @@ class CampaignForm(forms.Form):
         label="行动说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, region_id: int | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        region_id: int | None = None,
+        choices: LaunchChoices | None = None,
+        **kwargs,
+    ) -> None:
         kwargs.setdefault("initial", {"start_date": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        self.fields["leading_group"].queryset = (
-            _people(region_id).filter(roles__role__in=COUNTY_PEOPLE).distinct()
-        )
-        self.fields["office"].queryset = Unit.objects.filter(region_id=region_id)
+        choices = choices or LaunchChoices(region_id)
+        self.fields["leading_group"].queryset = county_people_queryset(region_id)
+        choices.people.offer(self.fields["leading_group"], _county)
+        self.fields["office"].queryset = units_queryset(region_id)
+        choices.units.offer(self.fields["office"], _every)
 
 
 class TaskForceForm(forms.Form):
@@ -85,17 +132,21 @@ class TaskForceForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
 
-    def __init__(self, *args, region_id: int | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        region_id: int | None = None,
+        choices: LaunchChoices | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["head"].queryset = (
-            _people(region_id).filter(roles__role__in=COUNTY_PEOPLE).distinct()
-        )
+        choices = choices or LaunchChoices(region_id)
+        self.fields["head"].queryset = county_people_queryset(region_id)
+        choices.people.offer(self.fields["head"], _county)
         self.fields["members"].queryset = _people(region_id)
-        self.fields["projects"].queryset = (
-            Project.objects.filter(region_id=region_id, is_major=True)
-            .exclude(stage=Stage.DROPPED)
-            .order_by("name")
-        )
+        choices.people.offer(self.fields["members"], _every)
+        self.fields["projects"].queryset = projects_queryset(region_id)
+        choices.projects.offer(self.fields["projects"], _every)
 
 
 class TargetForm(forms.Form):
@@ -142,14 +193,24 @@ class TargetForm(forms.Form):
 
 
 class BaseRowFormSet(forms.BaseFormSet):
-    """Rows left blank are ignored; the region narrows every choice list."""
+    """Rows left blank are ignored; the region narrows every choice list, read once for all
+    the rows (``choices``, shared with the drive's form)."""
 
-    def __init__(self, *args, region_id: int | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        region_id: int | None = None,
+        choices: LaunchChoices | None = None,
+        **kwargs,
+    ) -> None:
         self.region_id = region_id
+        self.choices = choices or LaunchChoices(region_id)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"region_id": self.region_id} if self.form is TaskForceForm else {}
+        if self.form is TaskForceForm:
+            return {"region_id": self.region_id, "choices": self.choices}
+        return {}
 
     @property
     def filled(self) -> list[dict]:

@@ -25,8 +25,10 @@ requests, leads and new above-scale enterprises are county-wide only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from itertools import accumulate
 
 from django.apps import apps
 from django.db.models import Min, Sum
@@ -235,3 +237,12 @@ class MeasureReader:
             )
             return [(max(month, start), value) for pk, month, value in rows if pk == target_id]
         return self._read(key, lambda: measure_events(measure, region_id, start, end))
+
+
+def running_total(events: Events) -> Callable[[dt.date], Decimal]:
+    """``cumulative(events, on)`` for many days ``on``: the events sorted once and summed as
+    they come, each day found by bisection (a drive's chart asks for every week)."""
+    ordered = sorted(events, key=lambda event: event[0])
+    days = [day for day, _amount in ordered]
+    totals = list(accumulate((amount for _day, amount in ordered), initial=ZERO))
+    return lambda on: totals[bisect_right(days, on)]

@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
+from tuijin.core import stamps
 from tuijin.core.models import Person, Region, Unit
 from tuijin.projects.models import Light, Project, ProjectPerson
 
 from . import trajectories as tj
-from .measures import TASK_FORCE_MEASURES, Events, MeasureReader, cumulative
+from .measures import TASK_FORCE_MEASURES, Events, MeasureReader, cumulative, running_total
 from .models import (
     MEASURE_UNITS,
     AnnualTarget,
@@ -424,12 +425,12 @@ def target_figures(
     and the target's task force when it was fetched with its projects and members."""
     campaign = target.campaign
     start, end = campaign.start_date, campaign.end_date
-    events = _events(target, reader or MeasureReader(), task_force)
+    total = running_total(_events(target, reader or MeasureReader(), task_force))
     weekly = _weekly(target)
     on = min(today, end)
     plan = tj.planned(target.trajectory, target.value, start, end, on, weekly)
-    actual = cumulative(events, on)
-    before = cumulative(events, on - dt.timedelta(days=tj.PACE_DAYS))
+    actual = total(on)
+    before = total(on - dt.timedelta(days=tj.PACE_DAYS))
     figures = TargetFigures(
         target=target,
         plan=plan,
@@ -444,7 +445,7 @@ def target_figures(
             float(_round(tj.planned(target.trajectory, target.value, start, end, last, weekly)))
         )
         if last - dt.timedelta(days=6) <= today:  # the week has begun
-            figures.actual_series.append(float(_round(cumulative(events, min(last, today)))))
+            figures.actual_series.append(float(_round(total(min(last, today)))))
     return figures
 
 
@@ -470,18 +471,37 @@ def drive_status(campaign: Campaign, today: dt.date) -> dict:
     }
 
 
-def campaign_queryset(qs):
-    """The drive with what its figures need, fetched in a fixed number of queries."""
-    return qs.select_related("region", "office").prefetch_related(
+# The columns of a task force's projects that the figures show (name, light and its reasons,
+# the county leader in contact): a project row is wide, and a drive owns dozens.
+OWNED_FIELDS = [
+    "campaign_id",
+    "task_force_id",
+    "project__name",
+    "project__light",
+    "project__light_reasons",
+    "project__contact_leader__name",
+]
+
+
+def _figure_lookups() -> list:
+    """What ``drive_figures`` reads of the drive, prefetched in a fixed number of queries; a
+    target's drive is the drive itself (set by the prefetch, not joined again)."""
+    owned = TaskForceProject.objects.select_related("project__contact_leader").only(*OWNED_FIELDS)
+    return [
         "leading_group",
         Prefetch(
             "task_forces",
             queryset=TaskForce.objects.select_related("head").prefetch_related(
-                "members", "owned__project"
+                "members", Prefetch("owned", queryset=owned)
             ),
         ),
-        Prefetch("targets", queryset=Target.objects.select_related("task_force", "campaign")),
-    )
+        Prefetch("targets", queryset=Target.objects.select_related("task_force")),
+    ]
+
+
+def campaign_queryset(qs):
+    """The drive with what its figures need, fetched in a fixed number of queries."""
+    return qs.select_related("region", "office").prefetch_related(*_figure_lookups())
 
 
 def _lagging(task_force: TaskForce) -> list[Project]:
@@ -511,18 +531,21 @@ def _lagging_projects(
 
 
 def drive_figures(campaign: Campaign, today: dt.date) -> dict:
-    """Everything the drive page and the weekly report show, from the records of today."""
+    """Everything the drive page and the weekly report show, from the records of today
+    (what the drive was fetched with by ``campaign_queryset`` is not read again)."""
+    prefetch_related_objects([campaign], *_figure_lookups())
     forces = {force.pk: force for force in campaign.task_forces.all()}
     reader = MeasureReader()
     targets = [
         target_figures(t, today, reader, forces.get(t.task_force_id))
         for t in campaign.targets.all()
     ]
-    lagging = [p.pk for force in forces.values() for p in _lagging(force)]
+    lagging = [p for force in forces.values() for p in _lagging(force)]
     people: dict[int, list[str]] = {}
-    for row in ProjectPerson.objects.filter(project__in=lagging).select_related("person"):
-        people.setdefault(row.project_id, []).append(row.person.name)
-    leaders = dict(Project.objects.filter(pk__in=lagging).values_list("pk", "contact_leader__name"))
+    named = ProjectPerson.objects.filter(project__in=[p.pk for p in lagging])
+    for project_id, name in named.values_list("project_id", "person__name"):
+        people.setdefault(project_id, []).append(name)
+    leaders = {p.pk: p.contact_leader.name for p in lagging if p.contact_leader_id}
     ranking = []
     for task_force in forces.values():
         own = [f for f in targets if f.target.task_force_id == task_force.pk]
@@ -552,7 +575,26 @@ def drive_figures(campaign: Campaign, today: dt.date) -> dict:
     }
 
 
-def running_drive(user: Any, today: dt.date) -> Campaign | None:
-    """The drive running today that the user may see (the latest started, when several)."""
+# Kinds of data a drive's figures are computed from (stamps watched in apps.py): the drive,
+# its targets and typed actuals; projects, their reports and responsible people; visits;
+# requests; leads; the names of people and units. A committed write to any of them moves its
+# stamp, and the next page computes the figures again.
+SOURCES = ("directory", "projects", "drives", "enterprises", "appeals", "outreach")
+
+
+def cached_drive_figures(campaign: Campaign, today: dt.date) -> dict:
+    """``drive_figures`` of ``campaign`` as of today, computed once per change of the data
+    under them. The figures are the same whoever may see the drive (the caller checks that
+    first), so the key is the drive and the day. ``campaign`` may come bare: what the figures
+    need is fetched only when they are computed."""
+    key = f"drives:figures:{campaign.pk}:{today.isoformat()}"
+    return stamps.cached(SOURCES, key, lambda: drive_figures(campaign, today))
+
+
+def running_drive(user: Any, today: dt.date, region: Region | None = None) -> Campaign | None:
+    """The drive running today that the user may see (the latest started, when several),
+    of ``region`` when given."""
     qs = Campaign.objects.visible_to(user).running(today).order_by("-start_date", "-id")
+    if region is not None:
+        qs = qs.filter(region=region)
     return campaign_queryset(qs).first()

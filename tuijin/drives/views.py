@@ -9,10 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuijin.core import stamps
 from tuijin.core.models import Region
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import CHANGE, get_visible_or_404, home_region_id, scope_of
@@ -22,6 +26,7 @@ from .docx import drive_report_docx
 from .forms import (
     AnnualTargetForm,
     CampaignForm,
+    LaunchChoices,
     MonthlyActualForm,
     TargetFormSet,
     TaskForceFormSet,
@@ -78,8 +83,9 @@ def drive_launch(request: HttpRequest) -> HttpResponse:
     """The project office launches a drive in one form; nothing is saved unless all is right."""
     region_id = home_region_id(request.user)
     data = request.POST if request.method == "POST" else None
-    form = CampaignForm(data, region_id=region_id)
-    task_forces = TaskForceFormSet(data, prefix="tf", region_id=region_id)
+    choices = LaunchChoices(region_id)  # each choice list read once for every row
+    form = CampaignForm(data, region_id=region_id, choices=choices)
+    task_forces = TaskForceFormSet(data, prefix="tf", region_id=region_id, choices=choices)
     targets = TargetFormSet(data, prefix="tg")
     error = None
     if request.method == "POST":
@@ -125,7 +131,8 @@ def drive_launch(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign(request: HttpRequest, pk: int, action: str = "view") -> Campaign:
-    qs = services.campaign_queryset(Campaign.objects.all())
+    """The drive alone (one query): its figures come cached, with what they need."""
+    qs = Campaign.objects.select_related("region", "office")
     return get_visible_or_404(qs, request.user, action, pk=pk)
 
 
@@ -136,21 +143,48 @@ def _chart_data(figures: dict) -> dict:
     }
 
 
+def _figures_page(campaign: Campaign, today: dt.date) -> dict:
+    """The drive page's figures, rendered once per change of the data under them.
+
+    Everything the figures show is the same for whoever may see the drive (checked before):
+    the countdown, the target cards, the ranking and the lagging projects are kept as HTML
+    with the chart data and the custom targets, under the stamps of every kind of data they
+    are computed from (``services.SOURCES``); only what depends on the user (the forms of
+    the office, the menu) is rendered on each request.
+    """
+    key = f"drives:page:{campaign.pk}:{today.isoformat()}:{get_language()}"
+
+    def compute() -> dict:
+        figures = services.drive_figures(campaign, today)
+        return {
+            "figures_html": render_to_string("drives/_drive_figures.html", figures),
+            "chart_data": _chart_data(figures),
+            "custom": [
+                {"pk": f.target.pk, "name": f.target.name, "unit": f.unit}
+                for f in figures["targets"]
+                if f.target.measure == Measure.CUSTOM
+            ],
+        }
+
+    return stamps.cached(services.SOURCES, key, compute)
+
+
 @role_required(DRIVE_ROLES)
 def drive_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Countdown, each target's plan against actual, forecasts, task forces ranked."""
     campaign = _campaign(request, pk)
-    figures = services.drive_figures(campaign, timezone.localdate())
-    custom = [f for f in figures["targets"] if f.target.measure == Measure.CUSTOM]
+    today = timezone.localdate()
+    page = _figures_page(campaign, today)
     return render(
         request,
         "drives/drive_detail.html",
         {
-            **figures,
-            "chart_data": _chart_data(figures),
-            "custom": custom,
+            **page,
+            # Rendered from our own template (its variables escaped there), then cached.
+            "figures_html": mark_safe(page["figures_html"]),
+            "campaign": campaign,
+            "today": today,
             "can_edit": _can_edit(request),
-            "actual_form": MonthlyActualForm(initial={"month": timezone.localdate()}),
             "title": campaign.name,
         },
     )
@@ -188,7 +222,7 @@ def drive_actual(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
 def drive_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The weekly drive report (.docx), from the same figures as the page."""
     campaign = _campaign(request, pk)
-    figures = services.drive_figures(campaign, timezone.localdate())
+    figures = services.cached_drive_figures(campaign, timezone.localdate())
     response = HttpResponse(drive_report_docx(figures), content_type=DOCX)
     week = figures["status"]["week"]
     filename = f"{campaign.name}第{week}周周报.docx"

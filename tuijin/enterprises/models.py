@@ -12,6 +12,7 @@ from tuijin.core.models.directory import mobile_validator, pinyin_initials
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import CHANGE, Scope, ScopedQuerySet
 
+from .search import search_enterprises
 from .validators import validate_credit_code
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -40,14 +41,7 @@ class EnterpriseQuerySet(ScopedQuerySet):
 
     def search(self, text: str) -> models.QuerySet:
         """Name, credit code or pinyin initials of the name, as typed into one box."""
-        text = (text or "").strip()[:50]
-        if not text:
-            return self
-        q = models.Q(name__icontains=text)
-        if text.isascii():
-            q |= models.Q(credit_code__startswith=text.upper())
-            q |= models.Q(pinyin_initials__startswith=text.lower())
-        return self.filter(q)
+        return search_enterprises(self, text)
 
 
 class Enterprise(models.Model):
@@ -151,8 +145,11 @@ class PairingChildQuerySet(ScopedQuerySet):
         enterprises = Enterprise.objects.restrict(scope, action).values("pk")
         q = models.Q(**{f"{self.enterprise_field}__in": enterprises})
         if scope.person_id and scope.roles & set(GOVERNMENT):
-            q |= models.Q(**{self.person_field: scope.person_id})
-        return self.filter(q).distinct() if self.person_field == "visitors" else self.filter(q)
+            q |= self._own(scope.person_id)
+        return self.filter(q)
+
+    def _own(self, person_id: int) -> models.Q:
+        return models.Q(**{self.person_field: person_id})
 
 
 class PairingQuerySet(PairingChildQuerySet):
@@ -161,6 +158,12 @@ class PairingQuerySet(PairingChildQuerySet):
 
 class VisitQuerySet(PairingChildQuerySet):
     person_field = "visitors"
+
+    def _own(self, person_id: int) -> models.Q:
+        """A subquery, not a join: a join repeats a visit per visitor and needs DISTINCT,
+        which makes the database read every visit in scope before the first page."""
+        through = self.model.visitors.through
+        return models.Q(pk__in=through.objects.filter(person_id=person_id).values("visit_id"))
 
 
 class Pairing(models.Model):

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
-from tuijin.core.models import Person, Region
-from tuijin.core.models.notifications import notify
+from tuijin.core.models import Person, Region, User
+from tuijin.core.models.notifications import notify_many
+from tuijin.core.sweeps import chunked
 
 from .models import Enterprise, Pairing, Visit, VisitOpinion
 
@@ -257,21 +258,60 @@ def tally(rows: Iterable[CoverageRow], by: str) -> list[Tally]:
 
 
 def pairing_sweep(today: dt.date) -> str:
-    """Remind each paired person with an account once per due date (idempotent)."""
-    sent = 0
-    for row in coverage(None, today):
-        if row.state == State.OK:
+    """Remind each paired person with an account once per due date (idempotent).
+
+    One query reads every active pairing of a person with an account and its last visit (as
+    plain values: the sweep needs no model objects); the reminders go out with ``notify_many``
+    and each due date is stored with one UPDATE per date, whatever the number of pairings.
+    """
+    last = (
+        Visit.objects.filter(
+            enterprise_id=OuterRef("enterprise_id"),
+            visitors=OuterRef("person_id"),
+            visited_on__lte=today,
+        )
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    rows = (
+        Pairing.objects.filter(active=True, person__user__isnull=False)
+        .annotate(last_visit=Subquery(last))
+        .order_by("person__order", "person_id", "enterprise__name", "id")
+        .values_list(
+            "id",
+            "person__user_id",
+            "enterprise_id",
+            "enterprise__name",
+            "started_on",
+            "frequency_days",
+            "reminded_for",
+            "last_visit",
+        )
+    )
+    frequencies = dict(Pairing._meta.get_field("frequency_days").flatchoices)
+    visit_url = reverse("enterprises:visit_create")
+    due: list[tuple] = []
+    for pk, user_id, enterprise_id, name, started_on, frequency, reminded_for, last_visit in rows:
+        next_due = (last_visit or started_on) + dt.timedelta(days=frequency)
+        state = state_of(last_visit, next_due, today)
+        if state == State.OK or reminded_for == next_due:
             continue
-        pairing = row.pairing
-        if pairing.reminded_for == row.next_due or pairing.person.user_id is None:
-            continue
+        body = (
+            f"{State.LABELS[state]}，应于 {next_due:%Y-%m-%d} 前走访"
+            f"（{frequencies.get(frequency, frequency)}）。"
+        )
+        url = f"{visit_url}?enterprise={enterprise_id}"
+        due.append((pk, user_id, next_due, f"走访提醒：{name}", body, url))
+    if due:
+        users = User.objects.in_bulk({user_id for _, user_id, *_ in due})
+        by_date: dict[dt.date, list[int]] = {}
+        for pk, _, next_due, *_ in due:
+            by_date.setdefault(next_due, []).append(pk)
         with transaction.atomic():
-            notify(
-                pairing.person.user,
-                f"走访提醒：{pairing.enterprise.name}",
-                f"{row.label}，应于 {row.next_due:%Y-%m-%d} 前走访（{pairing.get_frequency_days_display()}）。",
-                url=f"{reverse('enterprises:visit_create')}?enterprise={pairing.enterprise_id}",
+            notify_many(
+                (users[user_id], title, body, url) for _, user_id, _, title, body, url in due
             )
-            Pairing.objects.filter(pk=pairing.pk).update(reminded_for=row.next_due)
-        sent += 1
-    return f"包联走访：发送走访提醒 {sent} 条"
+            for next_due, ids in by_date.items():
+                for part in chunked(ids):
+                    Pairing.objects.filter(pk__in=part).update(reminded_for=next_due)
+    return f"包联走访：发送走访提醒 {len(due)} 条"

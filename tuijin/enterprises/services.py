@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from os import PathLike
@@ -342,25 +343,41 @@ def _differs(enterprise: Enterprise, field_name: str, value: Any) -> bool:
 # --- Export ---------------------------------------------------------------------------------
 
 
-def _cell(enterprise: Enterprise, field_name: str) -> Any:
-    value = getattr(enterprise, field_name)
-    if field_name == "host_unit":
-        return value.name
-    if field_name in BOOL_FIELDS:
-        return "是" if value else "否"
-    if isinstance(value, Decimal):
-        return float(value)
-    return neutralise(value)
+def _money_cell(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _yes_no_cell(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _cells() -> list[tuple[str, Callable[[Any], Any]]]:
+    """(what to read, how to write it) for each column of the export."""
+    cells = []
+    for field_name in COLUMNS.values():
+        if field_name == "host_unit":
+            cells.append(("host_unit__name", _as_is))
+        elif field_name in BOOL_FIELDS:
+            cells.append((field_name, _yes_no_cell))
+        elif field_name in MONEY_FIELDS:
+            cells.append((field_name, _money_cell))
+        else:
+            cells.append((field_name, neutralise))
+    return cells
 
 
 def export_enterprises(queryset, target: Source) -> int:
     """Write the enterprises in the import layout (so an export can be edited and re-imported).
 
-    Streamed: read 2,000 at a time and written as they come, so 150,000 enterprises take no
-    more memory than 2,000.
+    Streamed: read 2,000 at a time as plain values (no model instance per enterprise) and
+    written as they come, so 150,000 enterprises take no more memory than 2,000.
     """
-    rows = (
-        [_cell(enterprise, f) for f in COLUMNS.values()]
-        for enterprise in queryset.select_related("host_unit").iterator(chunk_size=2000)
-    )
+    cells = _cells()
+    writers = [write for _, write in cells]
+    values = queryset.values_list(*(read for read, _ in cells)).iterator(chunk_size=2000)
+    rows = ([write(v) for write, v in zip(writers, row, strict=True)] for row in values)
     return write_rows(target, list(COLUMNS), rows, sheet_title="企业名录")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +17,7 @@ from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, scope_of
 
 from .forms_pairing import PairingForm, VisitForm
-from .models import KEEPERS, Enterprise, Pairing, Visit
+from .models import KEEPERS, Enterprise, Pairing, Visit, VisitOpinion
 from .pairing import LEADER_UNIT_LABEL, coverage, pairing_create, pairing_end, tally, visit_record
 
 COVERAGE_ROLES = (Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION)
@@ -58,20 +58,25 @@ def enterprise_visits(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(_visitable(request.user).select_related("host_unit"), pk=pk)
     today = _today()
     pairings = coverage(None, today, Pairing.objects.filter(enterprise=enterprise))
+    # Each opinion with the request it became, in the opinions' own query.
+    opinions = Prefetch("opinions", VisitOpinion.objects.select_related("appeal"))
     visits = (
         Visit.objects.filter(enterprise=enterprise)
-        .prefetch_related("visitors", "opinions__appeal")
+        .prefetch_related("visitors", opinions)
         .select_related("recorded_by")[:100]
     )
     keeper = scope_of(request.user).has(*KEEPERS)
+    pairing_form = None
+    if keeper:
+        pairing_form = PairingForm(region_id=enterprise.region_id, initial={"started_on": today})
     context = {
         "enterprise": enterprise,
         "pairings": pairings,
         "visits": visits,
         "can_pair": keeper,
-        "pairing_form": PairingForm(region_id=enterprise.region_id, initial={"started_on": today})
-        if keeper
-        else None,
+        "pairing_form": pairing_form,
+        # Read once: looping over the field's choices (or ``list`` of them) counts them first.
+        "person_choices": list(iter(pairing_form.fields["person"].choices)) if keeper else [],
     }
     return render(request, "enterprises/visit_list.html", context)
 

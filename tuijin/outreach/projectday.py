@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from tuijin.core.models import Person, Region, notify
+from tuijin.core.models import Person, notify_many
 from tuijin.core.roles import DirectoryRole
 from tuijin.core.workdays import WorkCalendar
 
@@ -87,29 +87,35 @@ def _trip_halves(halves, person_ids, start: dt.date, end: dt.date) -> None:
 
 
 def _full_days(person_ids, start: dt.date, end: dt.date):
-    """(person, day) of the records that fill a day: checks, visits, meetings."""
+    """(person, day) of the records that fill a day: checks, visits, meetings; read in one
+    statement (UNION ALL of every kind of record), whatever the number of kinds."""
     from tuijin.enterprises.models import Visit
     from tuijin.projects.models import SiteCheck
     from tuijin.supervision.models import Meeting as SchedulingMeeting
 
-    yield from SiteCheck.objects.filter(
-        checker_id__in=person_ids, visited_on__range=(start, end)
-    ).values_list("checker_id", "visited_on")
-    yield from Visit.visitors.through.objects.filter(
-        person_id__in=person_ids, visit__visited_on__range=(start, end)
-    ).values_list("person_id", "visit__visited_on")
     meetings = SchedulingMeeting.objects.filter(held_on__range=(start, end))
-    yield from meetings.filter(chair_id__in=person_ids).values_list("chair_id", "held_on")
-    yield from SchedulingMeeting.attendees.through.objects.filter(
-        person_id__in=person_ids, meeting__held_on__range=(start, end)
-    ).values_list("person_id", "meeting__held_on")
-    yield from _discipline_meetings(person_ids, start, end)
+    parts = [
+        SiteCheck.objects.filter(
+            checker_id__in=person_ids, visited_on__range=(start, end)
+        ).values_list("checker_id", "visited_on"),
+        Visit.visitors.through.objects.filter(
+            person_id__in=person_ids, visit__visited_on__range=(start, end)
+        ).values_list("person_id", "visit__visited_on"),
+        meetings.filter(chair_id__in=person_ids).values_list("chair_id", "held_on"),
+        SchedulingMeeting.attendees.through.objects.filter(
+            person_id__in=person_ids, meeting__held_on__range=(start, end)
+        ).values_list("person_id", "meeting__held_on"),
+        *_discipline_meetings(person_ids, start, end),
+    ]
+    first, *others = [part.order_by() for part in parts]  # no ORDER BY inside a UNION
+    return first.union(*others, all=True)
 
 
-def _discipline_meetings(person_ids, start: dt.date, end: dt.date):
-    """Project meetings of the discipline register, when that module is installed."""
+def _discipline_meetings(person_ids, start: dt.date, end: dt.date) -> list[QuerySet]:
+    """Project meetings of the discipline register (convener, invitees), when that module is
+    installed."""
     if not apps.is_installed("tuijin.discipline"):
-        return
+        return []
     Meeting = apps.get_model("discipline", "Meeting")
     meetings = Meeting.objects.filter(held_on__range=(start, end)).filter(
         Q(about_projects=True) | Q(project__isnull=False)
@@ -119,8 +125,10 @@ def _discipline_meetings(person_ids, start: dt.date, end: dt.date):
         meetings = meetings.filter(status__in=list(convened))
     else:
         meetings = meetings.exclude(status="refused")
-    yield from meetings.filter(convener_id__in=person_ids).values_list("convener_id", "held_on")
-    yield from meetings.filter(invitees__in=person_ids).values_list("invitees", "held_on")
+    return [
+        meetings.filter(convener_id__in=person_ids).values_list("convener_id", "held_on"),
+        meetings.filter(invitees__in=person_ids).values_list("invitees", "held_on"),
+    ]
 
 
 def day_credits(
@@ -259,44 +267,79 @@ def compliance_table(
 
 def remind_short_leaders(region_id: int, today: dt.date) -> int:
     """On the last working day of a week, remind each county leader still short, once."""
-    rule = ProjectDayRule.for_region(region_id)
-    if not rule.remind:
-        return 0
+    return _remind_short([region_id], today)
+
+
+def _remind_short(region_ids, today: dt.date) -> int:
+    """The reminders of the counties ``region_ids`` (None: every county), in a few queries
+    whatever their number: the rules, the leaders and the week's records read once for all,
+    the reminders written in one INSERT and their messages sent in one go."""
     calendar = WorkCalendar()
-    (week,) = weeks_ending(today, 1, rule, calendar)
+    (week,) = weeks_ending(today, 1, ProjectDayRule(), calendar)
     if week.last_workday != today:
+        return 0  # the calendar is the same in every county: nothing to read
+    rules = ProjectDayRule.objects.all()
+    leaders = Person.objects.filter(roles__role=DirectoryRole.LEADER)
+    if region_ids is not None:
+        rules, leaders = (
+            rules.filter(region_id__in=region_ids),
+            leaders.filter(region_id__in=region_ids),
+        )
+    saved = {rule.region_id: rule for rule in rules}
+    people = [
+        person
+        for person in leaders.distinct().select_related("user").order_by("region_id", "order", "id")
+        if saved.get(person.region_id, ProjectDayRule()).remind
+    ]
+    if not people:
         return 0
-    people = list(county_leaders(region_id).select_related("user"))
     credits = day_credits([p.pk for p in people], week.start, today, calendar)
-    sent = 0
+    short = []
     for person in people:
-        cell = _cell(week, credits, person.pk)
-        if cell.status != "short":
-            continue
-        try:
-            with transaction.atomic():
-                ProjectDayReminder.objects.create(
-                    person=person, week_start=week.start, days=cell.days
-                )
-        except IntegrityError:
-            continue  # already reminded this week
-        notify(
+        rule = saved.get(person.region_id) or ProjectDayRule(region_id=person.region_id)
+        (region_week,) = weeks_ending(today, 1, rule, calendar)
+        cell = _cell(region_week, credits, person.pk)
+        if cell.status == "short":
+            short.append((person, region_week, cell))
+    already = set(
+        ProjectDayReminder.objects.filter(
+            week_start=week.start, person_id__in=[person.pk for person, _, _ in short]
+        ).values_list("person_id", flat=True)
+    )
+    short = [item for item in short if item[0].pk not in already]
+    if not short:
+        return 0
+    try:
+        with transaction.atomic():
+            ProjectDayReminder.objects.bulk_create(
+                ProjectDayReminder(person=person, week_start=week.start, days=cell.days)
+                for person, _, cell in short
+            )
+    except IntegrityError:  # another sweep is reminding the same week: one at a time then
+        short = [item for item in short if _record_once(item[0], week.start, item[2].days)]
+    link = reverse("outreach:project-days")
+    notify_many(
+        (
             person.user,
-            f"本周项目日未达标：已计 {cell.days:g} 天，应不少于 {week.required:g} 天",
+            f"本周项目日未达标：已计 {cell.days:g} 天，应不少于 {region_week.required:g} 天",
             "按照「一周要安排一天以上的时间谈项目」的要求，本周外出招商、现场察看、走访企业、"
             "项目会议记录合计未达到项目日要求。如有未登记的外出，请及时补登。",
-            reverse("outreach:project-days"),
+            link,
         )
-        sent += 1
-    return sent
+        for person, region_week, cell in short
+    )
+    return len(short)
+
+
+def _record_once(person: Person, week: dt.date, days: Decimal) -> bool:
+    try:
+        with transaction.atomic():
+            ProjectDayReminder.objects.create(person=person, week_start=week, days=days)
+    except IntegrityError:
+        return False  # already reminded this week
+    return True
 
 
 def sweep_project_days(today: dt.date) -> str:
     """Nightly step: on a week's last working day, remind the county leaders who are short."""
-    regions = (
-        Region.objects.filter(people__roles__role=DirectoryRole.LEADER)
-        .distinct()
-        .values_list("id", flat=True)
-    )
-    sent = sum(remind_short_leaders(region_id, today) for region_id in regions)
-    return f"项目日：提醒未达标县领导 {sent} 人次"
+    return f"项目日：提醒未达标县领导 {_remind_short(None, today)} 人次"

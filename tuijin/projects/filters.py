@@ -8,6 +8,7 @@ from django.db.models import Q
 from tuijin.core.models import Person, Region, Unit
 
 from .models import Category, Level, Light, Project, Stage
+from .search import search_projects
 
 SORTS = {
     "name": "name",
@@ -56,12 +57,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        value = value.strip()[:50]
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(code__iexact=value) | Q(investor_name__icontains=value)
-        )
+        return search_projects(queryset, value)
 
     def by_unit(self, queryset, name, unit):
         return queryset.filter(Q(lead_department=unit) | Q(host_unit=unit))

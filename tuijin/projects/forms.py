@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 
+from tuijin.core.formchoices import SharedRows
 from tuijin.core.models import Person, Unit
 
 from .models import Milestone, Problem, Project, Stage
@@ -79,14 +80,21 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each list from one query of its table; each field's queryset validates the choice.
         units = Unit.objects.filter(region=region)
         self.fields["host_unit"].queryset = units.exclude(kind=Unit.Kind.DEPARTMENT)
         self.fields["lead_department"].queryset = units.filter(kind=Unit.Kind.DEPARTMENT)
-        leaders = Person.objects.filter(region=region, unit__isnull=True)
-        self.fields["contact_leader"].queryset = leaders
-        self.fields["responsible_people"].queryset = Person.objects.filter(
-            region=region, unit__isnull=False
+        shared_units = SharedRows(units)
+        shared_units.offer(self.fields["host_unit"], lambda u: u.kind != Unit.Kind.DEPARTMENT)
+        shared_units.offer(self.fields["lead_department"], lambda u: u.kind == Unit.Kind.DEPARTMENT)
+        people = Person.objects.filter(region=region)
+        self.fields["contact_leader"].queryset = people.filter(unit__isnull=True)
+        self.fields["responsible_people"].queryset = people.filter(
+            unit__isnull=False
         ).select_related("unit")
+        shared_people = SharedRows(people.select_related("unit"))
+        shared_people.offer(self.fields["contact_leader"], lambda p: p.unit_id is None)
+        shared_people.offer(self.fields["responsible_people"], lambda p: p.unit_id is not None)
         self.fields["responsible_people"].label_from_instance = lambda p: (
             f"{p.name}（{p.unit.short_name or p.unit.name}，{p.title}）"
         )

@@ -46,15 +46,15 @@ alone updates the project but is not a change of light.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from tuijin.core import workdays
+from tuijin.core import stamps, workdays
+from tuijin.core.bulk import insert_rows, update_rows
 
 from .models import (
     LIGHT_RANK,
@@ -234,33 +234,58 @@ def evaluate(
     return Verdict(found[0][0], [reason for _, reason in found])
 
 
-def gather(projects: list[Project], today: dt.date, rules: ProjectRules) -> dict[int, Facts]:
-    """The facts of many projects in four queries, whatever their number."""
-    ids = [p.pk for p in projects]
+# What ``recompute`` reads of each project, in this order.
+FIELDS = (
+    "id",
+    "region_id",
+    "stage",
+    "planned_start",
+    "actual_start",
+    "registered_in_stats",
+    "light",
+    "light_reasons",
+)
+
+
+def gather(
+    rows: list[tuple], projects, today: dt.date, rules: dict[int, ProjectRules]
+) -> dict[int, Facts]:
+    """The facts of many projects in four queries, whatever their number and counties.
+
+    ``rows`` are the projects' ``FIELDS``; ``projects`` is the queryset they were read from
+    (the records are selected through it, not through a list of ids). The milestones and
+    report periods read are those the widest of the counties' rules can look at; ``evaluate``
+    applies each county's own window.
+    """
     facts = {
-        p.pk: Facts(
-            stage=p.stage,
-            planned_start=p.planned_start,
-            actual_start=p.actual_start,
-            registered_in_stats=p.registered_in_stats,
+        pk: Facts(
+            stage=stage,
+            planned_start=planned_start,
+            actual_start=actual_start,
+            registered_in_stats=registered,
         )
-        for p in projects
+        for pk, _, stage, planned_start, actual_start, registered, _, _ in rows
     }
+    ids = projects.order_by().values("id")
     for project_id, planned in AnnualPlan.objects.filter(
         project_id__in=ids, year=today.year
     ).values_list("project_id", "planned_investment"):
-        facts[project_id].plan_this_year = planned
-    for row in (
+        if project_id in facts:
+            facts[project_id].plan_this_year = planned
+    for project_id, total in (
         ProgressReport.objects.filter(
             project_id__in=ids, period__year=today.year, period__lte=today
         )
         .order_by()
         .values("project_id")
         .annotate(total=Sum("invested"))
+        .values_list("project_id", "total")
     ):
-        facts[row["project_id"]].invested_this_year = row["total"] or Decimal("0")
+        if project_id in facts:
+            facts[project_id].invested_this_year = total or Decimal("0")
     # Milestones beyond the warning window cannot light anything today.
-    horizon = today + dt.timedelta(days=_warn_horizon(rules.milestone_warn_workdays))
+    warn = max(r.milestone_warn_workdays for r in rules.values())
+    horizon = today + dt.timedelta(days=_warn_horizon(warn))
     for project_id, name, planned in (
         Milestone.objects.filter(
             project_id__in=ids,
@@ -271,44 +296,46 @@ def gather(projects: list[Project], today: dt.date, rules: ProjectRules) -> dict
         .order_by("planned_date", "order", "id")
         .values_list("project_id", "name", "planned_date")
     ):
-        facts[project_id].open_milestones.append((name, planned))
-    oldest = period_start(today, rules.period_kind)
-    for _ in range(rules.missing_red + 1):
-        oldest = previous_period(oldest, rules.period_kind)
-    for project_id, period in ProgressReport.objects.filter(
-        project_id__in=ids, period__gte=oldest
-    ).values_list("project_id", "period"):
-        facts[project_id].reported_periods.add(period)
+        if project_id in facts:
+            facts[project_id].open_milestones.append((name, planned))
+    oldest = today
+    for county_rules in rules.values():
+        period = period_start(today, county_rules.period_kind)
+        for _ in range(county_rules.missing_red + 1):
+            period = previous_period(period, county_rules.period_kind)
+        oldest = min(oldest, period)
+    for project_id, period in (
+        ProgressReport.objects.filter(project_id__in=ids, period__gte=oldest)
+        .order_by()
+        .values_list("project_id", "period")
+    ):
+        if project_id in facts:
+            facts[project_id].reported_periods.add(period)
     return facts
 
 
-def _store(changed: list[Project]) -> None:
-    """Write the new lights in one statement run for many rows.
+def rules_of(region_ids: set[int]) -> dict[int, ProjectRules]:
+    """Each county's rules, read in one query (a county without saved rules gets its own)."""
+    found = {r.region_id: r for r in ProjectRules.objects.filter(region_id__in=region_ids)}
+    for region_id in region_ids - found.keys():
+        found[region_id] = ProjectRules.for_region(region_id)
+    return found
 
-    ``bulk_update`` builds a CASE expression per row and spends seconds per 10,000 projects
-    in Python; ``executemany`` of one plain UPDATE is portable (SQLite, PostgreSQL) and fast.
+
+def _store(changed: list[tuple[int, str, list[str]]]) -> None:
+    """Write the new lights of many projects at once (``core.bulk.update_rows``: one plain
+    UPDATE run for all rows on SQLite, a few UPDATE … FROM (VALUES …) on PostgreSQL).
+
     Like ``bulk_update`` it sends no signals: a computed light is not an edit for the audit
     trail (``LightChange`` keeps its history) and leaves ``updated_at`` alone.
     """
-    if not changed:
-        return
-    connection = connections[Project.objects.db]
-    meta, quote = Project._meta, connection.ops.quote_name
-    light, reasons, pk = (meta.get_field(name) for name in ("light", "light_reasons", "id"))
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {quote(light.column)} = %s, "
-        f"{quote(reasons.column)} = %s WHERE {quote(pk.column)} = %s"
+    # The rest deferred: cheap model objects (``from_db`` takes them in the model's order).
+    fields = ["id", "light", "light_reasons"]
+    update_rows(
+        Project,
+        (Project.from_db(Project.objects.db, fields, row) for row in changed),
+        fields[1:],
     )
-    rows = [
-        (
-            light.get_db_prep_save(project.light, connection),
-            reasons.get_db_prep_save(project.light_reasons, connection),
-            project.pk,
-        )
-        for project in changed
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 @transaction.atomic
@@ -316,49 +343,32 @@ def recompute(projects, today: dt.date | None = None) -> int:
     """Recompute the lights of ``projects`` (a queryset); store and log the ones that changed.
 
     Returns how many projects changed (light or reasons). Idempotent: a second run on the
-    same day changes nothing. The number of queries depends on the number of regions and
-    chunks of 2,000 projects, never on the number of projects.
+    same day changes nothing. A fixed number of queries whatever the number of projects and
+    counties: the projects as plain values, their counties' rules, four for their facts, and
+    the writes (one statement for the lights, one INSERT for the history).
     """
     today = today or timezone.localdate()
-    changed_total = 0
-    by_region: dict[int, list[Project]] = defaultdict(list)
-    fields = [
-        "id",
-        "region_id",
-        "stage",
-        "planned_start",
-        "actual_start",
-        "registered_in_stats",
-        "light",
-        "light_reasons",
-    ]
-    for project in projects.only(*fields).order_by("id").iterator(chunk_size=CHUNK):
-        by_region[project.region_id].append(project)
+    rows = list(projects.order_by("id").values_list(*FIELDS).iterator(chunk_size=CHUNK))
+    if not rows:
+        return 0
+    rules = rules_of({row[1] for row in rows})
+    facts = gather(rows, projects, today, rules)
     clock = Clock()
-    for region_id, group in by_region.items():
-        rules = ProjectRules.for_region(region_id)
-        for start in range(0, len(group), CHUNK):
-            chunk = group[start : start + CHUNK]
-            facts = gather(chunk, today, rules)
-            changed, history = [], []
-            for project in chunk:
-                verdict = evaluate(facts[project.pk], today, rules, clock)
-                light, reasons = str(verdict.light), list(verdict.reasons)
-                if (light, reasons) == (project.light, project.light_reasons):
-                    continue
-                if light != project.light:
-                    history.append(
-                        LightChange(
-                            project=project,
-                            on_date=today,
-                            light=light,
-                            previous=project.light,
-                            reasons=reasons,
-                        )
-                    )
-                project.light, project.light_reasons = light, reasons
-                changed.append(project)
-            _store(changed)
-            LightChange.objects.bulk_create(history, batch_size=500)
-            changed_total += len(changed)
-    return changed_total
+    changed, history = [], []
+    for pk, region_id, *_, old_light, old_reasons in rows:
+        verdict = evaluate(facts[pk], today, rules[region_id], clock)
+        light, reasons = str(verdict.light), list(verdict.reasons)
+        if (light, reasons) == (old_light, old_reasons):
+            continue
+        if light != old_light:
+            history.append(
+                LightChange(
+                    project_id=pk, on_date=today, light=light, previous=old_light, reasons=reasons
+                )
+            )
+        changed.append((pk, light, reasons))
+    _store(changed)
+    insert_rows(LightChange, history)
+    if changed:  # bulk writes send no signals: the cached aggregates must still see them
+        stamps.touch("projects")
+    return len(changed)

@@ -473,10 +473,14 @@ def problem_update(
     return problem
 
 
+def due_soon_horizon(today: dt.date) -> dt.date:
+    """A problem open and due by this day is due soon: within 3 working days of ``today``."""
+    return workdays.add_workdays(today, 3).value
+
+
 def problems_due_soon(queryset, today: dt.date | None = None):
     """Open problems overdue or due within 3 working days."""
-    today = today or dt.date.today()
-    horizon = workdays.add_workdays(today, 3).value
+    horizon = due_soon_horizon(today or dt.date.today())
     return queryset.exclude(status=Problem.Status.RESOLVED).filter(deadline__lte=horizon)
 
 

@@ -14,10 +14,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from tuijin.core.models import Notification, notify
+from tuijin.core.models import Notification, notify_many
+from tuijin.core.sweeps import link_to
 
 from . import lights
 from .models import Problem, Project, Stage
@@ -69,13 +69,17 @@ def remind_problems(today: dt.date) -> tuple[int, int, int]:
         .order_by("deadline", "id")
     )
     prefix = reminder_prefix(today)
-    links = {problem.pk: reverse("projects:problem-update", args=[problem.pk]) for problem in due}
+    link_of = link_to("projects:problem-update")
+    links = {problem.pk: link_of(problem.pk) for problem in due}
+    # Read through the recipients' inboxes (an indexed column), not the whole message table.
+    recipients = {p.responsible_person.user_id for p in due} - {None}
     already = set(
         Notification.objects.filter(
-            title__startswith=prefix, url__in=list(links.values())
+            recipient_id__in=recipients, title__startswith=prefix, url__in=list(links.values())
         ).values_list("recipient_id", "url")
     )
     sent = without_account = 0
+    messages = []
     for problem in due:
         person = problem.responsible_person
         if person.user_id is None:
@@ -91,14 +95,17 @@ def remind_problems(today: dt.date) -> tuple[int, int, int]:
             + ("（暂定，待录入当年放假安排）" if problem.deadline_provisional else ""),
             "请尽快办理，解决后在平台填写采取的措施。",
         ]
-        notify(
-            person.user,
-            f"{prefix}{problem.project.name} 的问题{_state(problem, today)}",
-            "\n".join(lines),
-            link,
+        messages.append(
+            (
+                person.user,
+                f"{prefix}{problem.project.name} 的问题{_state(problem, today)}",
+                "\n".join(lines),
+                link,
+            )
         )
         already.add((person.user_id, link))
         sent += 1
+    notify_many(messages)
     return len(due), sent, without_account
 
 

@@ -7,13 +7,10 @@ do, and hand every change to the services.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.forms import DateField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,9 +22,9 @@ from tuijin.core.panels import project_panels
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
-from tuijin.core.templatetags.tuijin import preload_audit
 
 from . import services
+from .detail import due_soon_ids, read_project, timeline
 from .filters import SORTS, ProjectFilterSet
 from .forms import (
     MilestoneFormSet,
@@ -50,6 +47,7 @@ from .models import (
 )
 from .periods import period_label, period_start
 from .permissions import rights
+from .rows import make_rows, row_values
 
 PAGE_SIZE = 25
 
@@ -75,45 +73,34 @@ def _list_queryset(request: HttpRequest, base=None):
     projects = base if base is not None else Project.objects.visible_to(request.user)
     filterset = ProjectFilterSet(request.GET or None, queryset=projects)
     _in_scope_choices(request, filterset)
-    projects = filterset.qs.select_related("host_unit", "lead_department", "contact_leader")
     sort = request.GET.get("sort", "light")
-    projects = projects.order_by(SORTS.get(sort, "-light_severity"), "id")
+    projects = filterset.qs.order_by(SORTS.get(sort, "-light_severity"), "id")
     return filterset, projects
 
 
-def _with_year_figures(page, year: int) -> None:
-    """This year's plan and completion for the rows on the page (two queries, any page)."""
-    ids = [p.pk for p in page]
-    plans = dict(
-        AnnualPlan.objects.filter(project_id__in=ids, year=year).values_list(
-            "project_id", "planned_investment"
-        )
-    )
-    from django.db.models import Sum
-
-    ytd = dict(
-        Project.objects.filter(pk__in=ids, reports__period__year=year)
-        .annotate(t=Sum("reports__invested"))
-        .values_list("pk", "t")
-    )
-    for project in page:
-        project.plan_this_year = plans.get(project.pk)
-        project.ytd = ytd.get(project.pk) or Decimal("0")
-        project.completion = (
-            round(project.ytd / project.plan_this_year * 100) if project.plan_this_year else None
-        )
+def _choice_options(form, name: str) -> list[tuple[str, str, bool]]:
+    """A filter's select options as (value, label, selected): its value is read once, not
+    once per option."""
+    chosen = form[name].value()
+    return [(value, label, chosen == value) for value, label in form.fields[name].choices]
 
 
 @role_required(GOVERNMENT)
 def project_list(request: HttpRequest) -> HttpResponse:
     filterset, projects = _list_queryset(request)
-    page = page_for(request, projects, PAGE_SIZE)
-    _with_year_figures(page, dt.date.today().year)
+    page = page_for(request, row_values(projects), PAGE_SIZE)
+    page.object_list = make_rows(page.object_list, dt.date.today().year)
+    if _is_htmx(request):  # the filter bar stays as it is: only the rows and the pager
+        return render(request, "projects/project_list.html#results", {"page": page})
     query = request.GET.copy()
     query.pop("cursor", None)
-    fields = filterset.form.fields
+    form = filterset.form
+    fields = form.fields
     context = {
         "filterset": filterset,
+        "options": {
+            name: _choice_options(form, name) for name in ("stage", "light", "level", "category")
+        },
         "unit_options": capped_options(
             fields["unit"].queryset, request.GET.get("unit"), fields["unit"].empty_label
         ),
@@ -128,10 +115,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "can_create": scope_of(request.user).has(Role.PROJECT_OFFICE),
         "title": "重点项目",
     }
-    template = (
-        "projects/project_list.html#results" if _is_htmx(request) else "projects/project_list.html"
-    )
-    return render(request, template, context)
+    return render(request, "projects/project_list.html", context)
 
 
 @role_required((Role.LEADER, Role.PRINCIPAL))
@@ -141,14 +125,13 @@ def my_projects(request: HttpRequest) -> HttpResponse:
     projects = (
         Project.objects.visible_to(request.user)
         .filter(contact_leader_id=scope.person_id)
-        .select_related("host_unit", "lead_department")
         .order_by("-light_severity", "id")
     )
     counts = {light: 0 for light in Light.values}
     for light in projects.values_list("light", flat=True):
         counts[light] += 1
-    page = page_for(request, projects, PAGE_SIZE)
-    _with_year_figures(page, dt.date.today().year)
+    page = page_for(request, row_values(projects, "lead_department__name"), PAGE_SIZE)
+    page.object_list = make_rows(page.object_list, dt.date.today().year)
     pending = StageChange.objects.filter(project__in=projects, status=StageChange.Status.PROPOSED)
     return render(
         request,
@@ -194,98 +177,22 @@ def due_reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _timeline(project: Project) -> list[dict]:
-    """Reports, stage changes, lights, problems, checks and audit entries, newest first."""
-    events = []
-    for report in project.reports.all()[:36]:
-        events.append(
-            {
-                "at": report.submitted_at,
-                "icon": "clipboard-check",
-                "kind": "进度填报",
-                "title": f"{report.period:%Y年%m月} 本期完成投资 {report.invested} 万元",
-                "body": report.progress_text,
-                "report": report,
-            }
-        )
-    for change in project.stage_changes.all()[:20]:
-        events.append(
-            {
-                "at": change.proposed_at,
-                "icon": "signpost-split",
-                "kind": "阶段变更",
-                "title": f"{change.get_from_stage_display()} → {change.get_to_stage_display()}"
-                f"（{change.get_status_display()}）",
-                "body": change.reason,
-            }
-        )
-    for light in project.light_changes.all()[:20]:
-        events.append(
-            {
-                "at": light.changed_at,
-                "icon": "circle-fill",
-                "kind": "亮灯",
-                "title": f"{light.get_previous_display() or '—'} → {light.get_light_display()}",
-                "body": "；".join(light.reasons),
-                "light": light.light,
-            }
-        )
-    for check in project.site_checks.all()[:20]:
-        events.append(
-            {
-                "at": check.recorded_at,
-                "icon": "geo-alt",
-                "kind": "现场察看",
-                "title": f"{check.checker.name} {check.visited_on:%Y-%m-%d} 现场察看",
-                "body": check.findings,
-                "check": check,
-            }
-        )
-    entries = LogEntry.objects.get_for_object(project).select_related("actor", "content_type")
-    for entry in preload_audit(entries[:20]):
-        created = entry.action == LogEntry.Action.CREATE
-        events.append(
-            {
-                "at": entry.timestamp,
-                "icon": "journal-text",
-                "kind": "项目档案",
-                "title": f"{entry.actor or '系统'} {'登记了项目' if created else '修改了项目档案'}",
-                "entry": None if created else entry,
-            }
-        )
-    events.sort(key=lambda e: e["at"], reverse=True)
-    return events
-
-
 @role_required(GOVERNMENT)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    base = Project.objects.select_related(
-        "region", "host_unit", "lead_department", "contact_leader"
-    ).prefetch_related(
-        Prefetch("responsibles", queryset=ProjectPerson.objects.select_related("person__unit")),
-        "milestones__responsible_unit",
-        "plans",
-        Prefetch("reports__photos"),
-        "stage_changes",
-        "light_changes",
-        Prefetch("site_checks__photos"),
-        "site_checks__checker",
-    )
-    project = get_visible_or_404(base, request.user, pk=pk)
+    project, history = read_project(request, pk)
     today = dt.date.today()
-    problems = project.problems.select_related("responsible_unit", "responsible_person")
-    soon = set(services.problems_due_soon(problems, today).values_list("pk", flat=True))
+    problems = list(project.problems.all())
     context = {
         "project": project,
         "rights": rights(scope_of(request.user), project),
         "problems": problems,
-        "soon": soon,
+        "soon": due_soon_ids(problems, today),
         "today": today,
-        "pending": next(  # from the prefetched changes, newest first as .first() would give
+        "pending": next(  # from the loaded changes, newest first as .first() would give
             (c for c in project.stage_changes.all() if c.status == StageChange.Status.PROPOSED),
             None,
         ),
-        "timeline": _timeline(project),
+        "timeline": timeline(project, history),
         "stage_form": StageForm(),
         "can_issue_order": scope_of(request.user).has(Role.SUPERVISION),
         "panels": project_panels(request, project),

@@ -73,12 +73,10 @@ class LeagueViewSet(viewsets.ViewSet):
         except league.LeagueError as exc:
             raise ValidationError({"period": [str(exc)]}) from exc
         region = Region.objects.filter(pk=home_region_id(request.user)).first()
-        weights = league.weights_for(region) if region else dict(league.DEFAULT_WEIGHTS)
-        rows = (
-            league.league_table(region, period.start, period.end, today, weights=weights)
-            if region
-            else []
-        )
+        rows, weights = [], dict(league.DEFAULT_WEIGHTS)
+        if region is not None:
+            table = league.table_for(region, period, today)
+            rows, weights = table.rows, table.weights
         data = {"period": period.code, "label": period.label, "weights": weights, "rows": rows}
         return Response(LeagueSerializer(data).data)
 

@@ -26,20 +26,24 @@ nothing to measure at all has no score and is listed last without a rank. Scores
 one decimal; equal scores share a rank (1, 1, 3). Movement compares with the previous period of
 the same kind (month → previous month, quarter → previous quarter).
 
-The whole table takes a fixed number of queries, whatever the number of projects.
+The whole table, this period and the last, takes a fixed number of queries (one per table
+read), whatever the number of projects; it is cached until the data under it changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from tuijin.core import stamps
 from tuijin.core.models import Region, Unit
 from tuijin.projects.models import AnnualPlan, Light, Problem, ProgressReport, Project, Stage
 from tuijin.projects.models.tracking import ProjectRules
@@ -219,106 +223,162 @@ def _period_end(start: dt.date, kind: str) -> dt.date:
     return next_period(start, kind) - dt.timedelta(days=1)
 
 
+def _slots(
+    period: Period, kind: str, today: dt.date
+) -> list[tuple[dt.date, dt.date, dt.datetime, bool]]:
+    """The reporting periods due inside ``period``: (first day, latest actual start for a
+    project to owe it, the instant a report is late from, whether its time has run out).
+
+    A project owes the report of period ``p`` once started by then: ``p`` is not before the
+    period of its actual start, that is it started on or before ``p``'s last day (and within
+    the league period). A report is on time when submitted, local time, on or before the
+    last grace day: before midnight at the start of the day after.
+    """
+    out = []
+    for start in _reporting_periods(period.start, period.end, kind):
+        last_day = _period_end(start, kind) + dt.timedelta(days=REPORT_GRACE_DAYS)
+        late_from = timezone.make_aware(
+            dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min)
+        )
+        started_by = min(period.end, _period_end(start, kind))
+        out.append((start, started_by, late_from, last_day < today))
+    return out
+
+
 def _measure(
-    region: Region, units: list[Unit], period: Period, kind: str, today: dt.date
-) -> dict[int, dict]:
-    """Numerators and denominators of every unit: six queries, whatever the number of projects.
+    region: Region, units: list[Unit], periods: list[Period], kind: str, today: dt.date
+) -> list[dict[int, dict]]:
+    """Numerators and denominators of every unit, for each of ``periods`` (this one and the
+    last): five grouped queries in all, one per table read, whatever the number of projects
+    and of periods.
 
     A report, problem or order whose time has not yet run out on ``today`` and that is still
     outstanding is not counted yet (neither late nor on time)."""
     ids = [u.pk for u in units]
-    raw = {
-        pk: {key: [Decimal(0), Decimal(0)] for key in LABELS}  # [numerator, denominator]
-        for pk in ids
-    }
+    raws = [
+        {pk: {key: [Decimal(0), Decimal(0)] for key in LABELS} for pk in ids}  # [num, den]
+        for _ in periods
+    ]
     projects = Project.objects.filter(region=region, host_unit_id__in=ids).exclude(
         stage=Stage.DROPPED
     )
-    year = period.end.year
-    # 1. Annual plan of the year per unit.
-    for row in (
-        AnnualPlan.objects.filter(project__in=projects, year=year)
+    slots = [_slots(period, kind, today) for period in periods]
+
+    # 1. Annual plan of each period's year, per unit.
+    years = sorted({period.end.year for period in periods})
+    plans = (
+        AnnualPlan.objects.filter(project__in=projects, year__in=years)
         .order_by()
         .values("project__host_unit_id")
-        .annotate(total=Sum("planned_investment"))
-    ):
-        raw[row["project__host_unit_id"]]["investment"][1] = row["total"] or Decimal(0)
-    # 2. Investment reported for the year up to the end of the period.
-    for row in (
-        ProgressReport.objects.filter(
-            project__in=projects, period__gte=dt.date(year, 1, 1), period__lte=period.end
-        )
-        .order_by()
-        .values("project__host_unit_id")
-        .annotate(total=Sum("invested"))
-    ):
-        raw[row["project__host_unit_id"]]["investment"][0] = row["total"] or Decimal(0)
-    # 3. Lights of the projects under way (current light).
-    for row in (
-        projects.exclude(stage=Stage.COMPLETED)
-        .exclude(light=Light.NONE)
-        .order_by()
-        .values("host_unit_id")
-        .annotate(n=Count("id"), green=Count("id", filter=Q(light=Light.GREEN)))
-    ):
-        raw[row["host_unit_id"]]["green"] = [row["green"], row["n"]]
-    # 4 and 5. Reports due and on time: started projects × reporting periods in the period.
-    started = list(
-        projects.filter(
-            stage=Stage.STARTED, actual_start__isnull=False, actual_start__lte=period.end
-        )
-        .order_by()
-        .values_list("id", "host_unit_id", "actual_start")
+        .annotate(**{f"y{y}": Sum("planned_investment", filter=Q(year=y)) for y in years})
     )
-    periods = _reporting_periods(period.start, period.end, kind)
-    due: set[tuple[int, dt.date]] = set()
-    owner = {}
-    for pk, unit_id, actual_start in started:
-        owner[pk] = unit_id
-        first = period_start(actual_start, kind)
-        due.update((pk, p) for p in periods if p >= first)
-    reports = ProgressReport.objects.filter(
-        project_id__in=list(owner), period__in=periods
-    ).values_list("project_id", "period", "submitted_at")
-    submitted = {(pk, p): timezone.localtime(at).date() for pk, p, at in reports}
-    for pk, p in due:
-        last_day = _period_end(p, kind) + dt.timedelta(days=REPORT_GRACE_DAYS)
-        on = submitted.get((pk, p))
-        if on is None and last_day >= today:
-            continue  # still time to report
-        cell = raw[owner[pk]]["reports"]
-        cell[1] += 1
-        if on is not None and on <= last_day:
-            cell[0] += 1
-    # 6. Problems and orders with their deadline in the period, closed on time.
-    in_period = Q(deadline__gte=period.start, deadline__lte=period.end)
+    for row in plans:
+        for raw, period in zip(raws, periods, strict=True):
+            total = row[f"y{period.end.year}"]
+            if total is not None:
+                raw[row["project__host_unit_id"]]["investment"][1] = total
+    # 2. Lights of the projects under way (current light), and the started projects that
+    #    owe each report whose time has run out (due whether or not it came).
+    under_way = ~Q(stage=Stage.COMPLETED) & ~Q(light=Light.NONE)
+    counts = {
+        "n": Count("id", filter=under_way),
+        "green": Count("id", filter=under_way & Q(light=Light.GREEN)),
+    }
+    for i, period_slots in enumerate(slots):
+        for j, (_start, started_by, _late, past) in enumerate(period_slots):
+            if past:
+                owe = Q(stage=Stage.STARTED, actual_start__lte=started_by)
+                counts[f"s{i}_{j}"] = Count("id", filter=owe)
+    by_unit = {
+        row["host_unit_id"]: row
+        for row in projects.order_by().values("host_unit_id").annotate(**counts)
+    }
+    # 3. Investment reported for each period's year up to its end; of the reports owed by
+    #    started projects, those in for a reporting period whose time has not run out (due
+    #    once in), and those on time. The reporting periods' conditions are ORed into one
+    #    count each, behind a range test that most reports of the year fail at once.
+    sums = {}
+    for i, period in enumerate(periods):
+        year_start = dt.date(period.end.year, 1, 1)
+        sums[f"inv{i}"] = Sum("invested", filter=Q(period__gte=year_start, period__lte=period.end))
+        if not slots[i]:
+            continue
+        in_slots = Q(period__gte=slots[i][0][0], period__lte=slots[i][-1][0]) & Q(
+            project__stage=Stage.STARTED
+        )
+        running, on_time = [], []
+        for start, started_by, late_from, past in slots[i]:
+            owes = Q(period=start, project__actual_start__lte=started_by)
+            if not past:
+                running.append(owes)
+            on_time.append(owes & Q(submitted_at__lt=late_from))
+        if running:
+            sums[f"in{i}"] = Count("id", filter=in_slots & reduce(operator.or_, running))
+        sums[f"ok{i}"] = Count("id", filter=in_slots & reduce(operator.or_, on_time))
+    first = min(dt.date(period.end.year, 1, 1) for period in periods)
+    last = max(period.end for period in periods)
+    reported = {
+        row["project__host_unit_id"]: row
+        for row in ProgressReport.objects.filter(
+            project__region=region,
+            project__host_unit_id__in=ids,
+            period__gte=first,
+            period__lte=last,
+        )
+        .exclude(project__stage=Stage.DROPPED)
+        .order_by()
+        .values("project__host_unit_id")
+        .annotate(**sums)
+    }
+    for i, raw in enumerate(raws):
+        for pk in ids:
+            lights, reports = by_unit.get(pk), reported.get(pk)
+            if lights and lights["n"]:
+                raw[pk]["green"] = [lights["green"], lights["n"]]
+            cell = raw[pk]["reports"]
+            if lights:  # every owed report is due once its time has run out
+                cell[1] += sum(lights[key] for key in lights if key.startswith(f"s{i}_"))
+            if reports:
+                if reports[f"inv{i}"] is not None:
+                    raw[pk]["investment"][0] = reports[f"inv{i}"]
+                cell[1] += reports.get(f"in{i}", 0)
+                cell[0] += reports.get(f"ok{i}", 0)
+    # 4. Problems and orders with their deadline in each period, closed on time.
     problem_done = Q(status=Problem.Status.RESOLVED, resolved_on__lte=F("deadline"))
     order_done = Q(status=SupervisionOrder.Status.ACCEPTED, accepted_on__lte=F("deadline"))
-    for row in (
-        Problem.objects.filter(in_period, project__region=region, responsible_unit_id__in=ids)
-        .order_by()
-        .values("responsible_unit_id")
-        .annotate(
-            n=Count("id", filter=Q(deadline__lt=today) | problem_done),
-            ok=Count("id", filter=problem_done),
+    closed = (
+        (
+            Problem.objects.filter(project__region=region, responsible_unit_id__in=ids),
+            "responsible_unit_id",
+            problem_done,
+        ),
+        (
+            SupervisionOrder.objects.filter(region=region, unit_id__in=ids),
+            "unit_id",
+            order_done,
+        ),
+    )
+    for queryset, unit_field, done in closed:
+        tallies = {}
+        for i, period in enumerate(periods):
+            in_period = Q(deadline__gte=period.start, deadline__lte=period.end)
+            tallies[f"n{i}"] = Count("id", filter=in_period & (Q(deadline__lt=today) | done))
+            tallies[f"ok{i}"] = Count("id", filter=in_period & done)
+        rows = (
+            queryset.filter(
+                deadline__gte=min(p.start for p in periods),
+                deadline__lte=max(p.end for p in periods),
+            )
+            .order_by()
+            .values(unit_field)
+            .annotate(**tallies)
         )
-    ):
-        cell = raw[row["responsible_unit_id"]]["closure"]
-        cell[0] += row["ok"]
-        cell[1] += row["n"]
-    for row in (
-        SupervisionOrder.objects.filter(in_period, region=region, unit_id__in=ids)
-        .order_by()
-        .values("unit_id")
-        .annotate(
-            n=Count("id", filter=Q(deadline__lt=today) | order_done),
-            ok=Count("id", filter=order_done),
-        )
-    ):
-        cell = raw[row["unit_id"]]["closure"]
-        cell[0] += row["ok"]
-        cell[1] += row["n"]
-    return raw
+        for row in rows:
+            for i, raw in enumerate(raws):
+                cell = raw[row[unit_field]]["closure"]
+                cell[0] += row[f"ok{i}"]
+                cell[1] += row[f"n{i}"]
+    return raws
 
 
 def _score(components: list[Component]) -> Decimal | None:
@@ -340,8 +400,7 @@ def _rank(rows: list[Row]) -> None:
         row.rank = rank
 
 
-def _table(region: Region, units: list[Unit], period: Period, weights: dict, kind: str, today):
-    raw = _measure(region, units, period, kind, today)
+def _table(units: list[Unit], raw: dict[int, dict], weights: dict) -> list[Row]:
     rows = []
     for unit in units:
         components = []
@@ -352,6 +411,53 @@ def _table(region: Region, units: list[Unit], period: Period, weights: dict, kin
         rows.append(Row(unit=unit, components=components, score=_score(components)))
     _rank(rows)
     return rows
+
+
+# The kinds of data the table is computed from (core/stamps.py): the directory (units),
+# projects (plans, reports, lights, problems, the county's reporting period) and supervision
+# (orders, the county's weights). A committed write to any of them moves its stamp, and the
+# next table is computed afresh.
+SOURCES = ("directory", "projects", "supervision")
+
+
+@dataclass
+class Table:
+    """The ranked rows of a county for a period, and the weights they were scored with."""
+
+    weights: dict[str, int]
+    rows: list[Row]
+
+
+def table_for(
+    region: Region, period: Period, today: dt.date | None = None, weights: dict | None = None
+) -> Table:
+    """The league table of ``region`` for ``period`` (the county's own weights unless
+    ``weights`` are given), with movement against the previous period of the same kind.
+
+    Computed once per change of the data under it: the page, the API and the cockpit share
+    it until a committed write moves one of the stamps of ``SOURCES``.
+    """
+    today = today or timezone.localdate()
+    given = sorted(weights.items()) if weights else None
+    key = repr(("league", region.pk, period.kind, period.start.isoformat(), today, given))
+    return stamps.cached(SOURCES, key, lambda: _compute(region, period, today, weights))
+
+
+def _compute(region: Region, period: Period, today: dt.date, weights: dict | None) -> Table:
+    weights = weights or weights_for(region)
+    kind = ProjectRules.objects.filter(region=region).values_list("period_kind", flat=True).first()
+    kind = kind or "month"
+    units = list(Unit.objects.filter(region=region, kind__in=KINDS).order_by("kind", "order", "id"))
+    now, before = _measure(region, units, [period, period.previous()], kind, today)
+    rows = _table(units, now, weights)
+    previous = {r.unit.pk: r for r in _table(units, before, weights)}
+    for row in rows:
+        prev = previous[row.unit.pk]
+        row.previous_score, row.previous_rank = prev.score, prev.rank
+    rows.sort(
+        key=lambda r: (r.rank is None, r.rank or 0, r.unit.kind != Unit.Kind.TOWNSHIP, r.unit.pk)
+    )
+    return Table(weights=dict(weights), rows=rows)
 
 
 def league_table(
@@ -365,18 +471,4 @@ def league_table(
     (a month or a quarter), with movement against the previous period of the same kind."""
     months = (period_end.year - period_start.year) * 12 + period_end.month - period_start.month
     period = _make("quarter" if months == 2 else "month", period_start.year, period_start.month)
-    today = today or timezone.localdate()
-    weights = weights or weights_for(region)
-    kind = ProjectRules.objects.filter(region=region).values_list("period_kind", flat=True).first()
-    kind = kind or "month"
-    units = list(Unit.objects.filter(region=region, kind__in=KINDS).order_by("kind", "order", "id"))
-    rows = _table(region, units, period, weights, kind, today)
-    previous = _table(region, units, period.previous(), weights, kind, today)
-    before = {r.unit.pk: r for r in previous}
-    for row in rows:
-        prev = before[row.unit.pk]
-        row.previous_score, row.previous_rank = prev.score, prev.rank
-    rows.sort(
-        key=lambda r: (r.rank is None, r.rank or 0, r.unit.kind != Unit.Kind.TOWNSHIP, r.unit.pk)
-    )
-    return rows
+    return table_for(region, period, today, weights).rows

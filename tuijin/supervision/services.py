@@ -6,6 +6,7 @@ one transaction. Errors are ``OrderRuleError`` with a Chinese message naming the
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from tuijin.core import request_memo, workdays
+from tuijin.core import request_memo, stamps, workdays
 from tuijin.core.audit import AuditBatch
+from tuijin.core.bulk import insert_returning
 from tuijin.core.files import FILE_TYPES, MAX_FILE_BYTES, MAX_FILES, check_files  # noqa: F401
-from tuijin.core.models import Person, Unit, User, notify
+from tuijin.core.models import Person, Unit, User, notify, notify_many
 from tuijin.core.roles import DirectoryRole, Role
 from tuijin.core.scoping import scope_of
+from tuijin.core.sweeps import chunked, link_to
 
 from .models import OrderEvent, OrderFile, SupervisionOrder
 
@@ -83,6 +86,32 @@ def _deadline_line(order: SupervisionOrder) -> str:
     return line + ("（暂定，待录入当年放假安排）" if order.deadline_provisional else "")
 
 
+def _check_order(
+    scope, unit: Unit | None, person: Person | None, title: str, content: str, days: int | None
+) -> tuple[str, str]:
+    """The rules every order meets, whoever issues it; the title and content, trimmed."""
+    if not scope.has(Role.SUPERVISION):
+        raise OrderRuleError("只有督查室可以执行此操作", "order")
+    title, content = (title or "").strip(), (content or "").strip()
+    if not title:
+        raise OrderRuleError("请填写督办事由", "title")
+    if not content:
+        raise OrderRuleError("请填写督办事项", "content")
+    if unit is None:
+        raise OrderRuleError("请选择承办单位", "unit")
+    if not scope.is_admin and unit.region_id not in scope.region_ids:
+        raise OrderRuleError("承办单位不在本县", "unit")
+    if person is None:
+        raise OrderRuleError("督办单必须指定责任人", "person")
+    if person.unit_id != unit.pk:
+        raise OrderRuleError(f"责任人{person.name}不是{unit.name}的人员", "person")
+    if days is None or days < 1:
+        raise OrderRuleError("办理时限至少为 1 个工作日：办结期限不能早于下发日期", "deadline_days")
+    if days > 365:
+        raise OrderRuleError("办理时限不能超过 365 个工作日", "deadline_days")
+    return title, content
+
+
 @transaction.atomic
 def order_issue(
     *,
@@ -107,25 +136,9 @@ def order_issue(
     (SQLite runs write transactions one at a time; on PostgreSQL the unique constraint turns
     a rare collision into an error rather than two orders with one number).
     """
-    _require_office(acting_user)
-    scope = scope_of(acting_user)
-    title, content = (title or "").strip(), (content or "").strip()
-    if not title:
-        raise OrderRuleError("请填写督办事由", "title")
-    if not content:
-        raise OrderRuleError("请填写督办事项", "content")
-    if unit is None:
-        raise OrderRuleError("请选择承办单位", "unit")
-    if not scope.is_admin and unit.region_id not in scope.region_ids:
-        raise OrderRuleError("承办单位不在本县", "unit")
-    if person is None:
-        raise OrderRuleError("督办单必须指定责任人", "person")
-    if person.unit_id != unit.pk:
-        raise OrderRuleError(f"责任人{person.name}不是{unit.name}的人员", "person")
-    if deadline_days is None or deadline_days < 1:
-        raise OrderRuleError("办理时限至少为 1 个工作日：办结期限不能早于下发日期", "deadline_days")
-    if deadline_days > 365:
-        raise OrderRuleError("办理时限不能超过 365 个工作日", "deadline_days")
+    title, content = _check_order(
+        scope_of(acting_user), unit, person, title, content, deadline_days
+    )
     if problem is not None:
         if project is None:
             project = problem.project
@@ -175,6 +188,130 @@ def order_issue(
         _link(order),
     )
     return order
+
+
+@dataclass
+class OrderRequest:
+    """One order to issue with ``orders_issue``: what ``order_issue`` takes, without the links
+    to a project, problem, inspection or meeting."""
+
+    acting_user: User
+    unit: Unit | None
+    person: Person | None
+    title: str
+    content: str
+    deadline_days: int | None
+    issued_on: dt.date
+
+
+@transaction.atomic
+def orders_issue(requests: list[OrderRequest]) -> list[SupervisionOrder | OrderRuleError]:
+    """Issue many orders at once, each by the rules of ``order_issue`` (an escalating sweep).
+
+    The orders and their 下发 events are written with one INSERT each, numbered from each
+    region's highest of the year read once, their audit entries sealed in one pass and the
+    people told with ``notify_many``. Returns, in the order of ``requests``, each order or
+    the ``OrderRuleError`` that refused it (nothing is written for a refused one).
+    """
+    results: list = []
+    scopes: dict[int, object] = {}
+    accepted: list[tuple[int, OrderRequest, str, str]] = []
+    for index, request in enumerate(requests):
+        user = request.acting_user
+        if user.pk not in scopes:
+            scopes[user.pk] = scope_of(user)
+        try:
+            title, content = _check_order(
+                scopes[user.pk],
+                request.unit,
+                request.person,
+                request.title,
+                request.content,
+                request.deadline_days,
+            )
+        except OrderRuleError as error:
+            results.append(error)
+            continue
+        results.append(None)
+        accepted.append((index, request, title, content))
+    if not accepted:
+        return results
+    kind = SupervisionOrder.Kind.ORDER
+    keys = {(r.unit.region_id, r.issued_on.year) for _, r, _, _ in accepted}
+    last: dict[tuple[int, int], int] = {}
+    for region_id, year, number in (
+        SupervisionOrder.objects.filter(
+            kind=kind,
+            region_id__in={region_id for region_id, _ in keys},
+            year__in={year for _, year in keys},
+        )
+        .order_by()
+        .values("region_id", "year")
+        .annotate(n=Max("number"))
+        .values_list("region_id", "year", "n")
+    ):
+        last[(region_id, year)] = number
+    dues: dict[tuple[dt.date, int], workdays.WorkdayResult] = {}
+    orders = []
+    for _, request, title, content in accepted:
+        key = (request.unit.region_id, request.issued_on.year)
+        last[key] = last.get(key, 0) + 1
+        span = (request.issued_on, request.deadline_days)
+        if span not in dues:
+            dues[span] = workdays.add_workdays(*span)
+        orders.append(
+            SupervisionOrder(
+                region_id=request.unit.region_id,
+                kind=kind,
+                year=request.issued_on.year,
+                number=last[key],
+                title=title,
+                content=content,
+                unit=request.unit,
+                person=request.person,
+                issued_on=request.issued_on,
+                deadline_days=request.deadline_days,
+                deadline=dues[span].value,
+                deadline_provisional=dues[span].provisional,
+                issued_by=request.acting_user,
+            )
+        )
+    insert_returning(SupervisionOrder, orders)
+    events = [
+        OrderEvent(
+            order=order,
+            kind=Kind.ISSUED,
+            actor=order.issued_by,
+            text=f"下发给{order.unit.name}，责任人{order.person.name}",
+            on_date=order.issued_on,
+        )
+        for order in orders
+    ]
+    insert_returning(OrderEvent, events)
+    audit = AuditBatch()
+    for order, event in zip(orders, events, strict=True):
+        audit.created(order)
+        audit.created(event)
+    audit.write()
+    notify_many(
+        (
+            order.person.user,
+            f"{order.noun}：{order.code} {order.title}",
+            "\n".join(
+                [
+                    f"承办单位：{order.unit.name}，责任人：{order.person.name}",
+                    _deadline_line(order),
+                    order.content,
+                ]
+            ),
+            _link(order),
+        )
+        for order in orders
+    )
+    stamps.touch("supervision")
+    for (index, _, _, _), order in zip(accepted, orders, strict=True):
+        results[index] = order
+    return results
 
 
 @transaction.atomic
@@ -278,22 +415,23 @@ class SweepCount:
     escalated: int = 0
 
 
-class _Reminders:
-    """The sweep's reminders, written together: the events in bulk with their audit entries
-    (sealed in one pass), then the messages. Flushed before an escalation, so that an order's
-    trail still reads 催办 then 升级."""
+class _Writes:
+    """The day's reminders and escalations, collected, then written together: the events in
+    one INSERT in the order of each order's trail (催办 before 升级), the escalation levels in
+    one UPDATE per level, their audit entries sealed in one pass, and the messages in one go
+    (``notify_many``)."""
 
     def __init__(self, today: dt.date) -> None:
         self.today = today
-        self.pending: list[tuple[SupervisionOrder, str]] = []
+        self.events: list[OrderEvent] = []
+        self.audit = AuditBatch()
+        self.changes: list[tuple[OrderEvent | None, SupervisionOrder, SupervisionOrder]] = []
+        self.levels: dict[int, list[int]] = {}
+        self.messages: list[tuple] = []
+        self.link = link_to("supervision:detail")
 
-    def add(self, order: SupervisionOrder, state: str) -> None:
-        self.pending.append((order, state))
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        events = OrderEvent.objects.bulk_create(
+    def remind(self, order: SupervisionOrder, state: str) -> None:
+        self.events.append(
             OrderEvent(
                 order=order,
                 kind=Kind.REMINDED,
@@ -301,70 +439,87 @@ class _Reminders:
                 text=f"系统催办：{state}",
                 on_date=self.today,
             )
-            for order, state in self.pending
         )
-        audit = AuditBatch()
-        for event in events:
-            audit.created(event)
-        audit.write()
-        for order, state in self.pending:
-            _remind_message(order, self.today, state)
-        self.pending = []
+        self.messages.append(
+            (
+                order.person.user,
+                f"催办（{self.today:%Y-%m-%d}）：{order.code} {state}",
+                "\n".join(
+                    [
+                        order.title,
+                        f"承办单位：{order.unit.name}，责任人：{order.person.name}",
+                        _deadline_line(order),
+                        "请抓紧办理，并在平台反馈办理情况。",
+                    ]
+                ),
+                self.link(order.pk),
+            )
+        )
 
-
-def _remind_message(order: SupervisionOrder, today: dt.date, state: str) -> None:
-    notify(
-        order.person.user,
-        f"催办（{today:%Y-%m-%d}）：{order.code} {state}",
-        "\n".join(
+    def escalate(
+        self, order: SupervisionOrder, level: int, overdue: int, principals: list[Person]
+    ) -> None:
+        if level == SupervisionOrder.Escalation.CONTACT_LEADER:
+            leader = order.project.contact_leader if order.project_id else None
+            recipients = [leader] if leader else []
+            to = (
+                f"联系县领导{leader.name}"
+                if leader
+                else f"联系县领导（该{order.noun}未关联有联系县领导的项目）"
+            )
+        else:
+            recipients = principals
+            to = "主要领导" + ("、".join(p.name for p in recipients) or "")
+        before = copy.copy(order)
+        order.escalation = level
+        self.levels.setdefault(level, []).append(order.pk)
+        event = OrderEvent(
+            order=order,
+            kind=Kind.ESCALATED,
+            actor=None,
+            text=f"逾期 {overdue} 个工作日，升级报{to}",
+            on_date=self.today,
+        )
+        self.events.append(event)
+        # As ``order.save`` then ``_event`` would log it: the level's change, then the event.
+        self.changes.append((event, before, copy.copy(order)))
+        body = "\n".join(
             [
-                order.title,
-                f"承办单位：{order.unit.name}，责任人：{order.person.name}",
+                f"承办单位：{order.unit.name}，责任人：{order.person.name}"
+                f"（{order.person.mobile}）",
                 _deadline_line(order),
-                "请抓紧办理，并在平台反馈办理情况。",
+                f"已逾期 {overdue} 个工作日，状态：{order.get_status_display()}",
             ]
-        ),
-        _link(order),
-    )
-
-
-def _principals(order: SupervisionOrder) -> list[Person]:
-    return list(
-        Person.objects.filter(
-            region_id=order.region_id, roles__role=DirectoryRole.PRINCIPAL
-        ).select_related("user")
-    )
-
-
-def _escalate(order: SupervisionOrder, today: dt.date, level: int, overdue: int) -> None:
-    if level == SupervisionOrder.Escalation.CONTACT_LEADER:
-        leader = order.project.contact_leader if order.project_id else None
-        recipients = [leader] if leader else []
-        to = (
-            f"联系县领导{leader.name}"
-            if leader
-            else f"联系县领导（该{order.noun}未关联有联系县领导的项目）"
         )
-    else:
-        recipients = _principals(order)
-        to = "主要领导" + ("、".join(p.name for p in recipients) or "")
-    order.escalation = level
-    order.save(update_fields=["escalation"])
-    _event(order, Kind.ESCALATED, None, f"逾期 {overdue} 个工作日，升级报{to}", today)
-    for person in recipients:
-        notify(
-            person.user,
-            f"{order.noun}逾期升级：{order.code} {order.title}",
-            "\n".join(
-                [
-                    f"承办单位：{order.unit.name}，责任人：{order.person.name}"
-                    f"（{order.person.mobile}）",
-                    _deadline_line(order),
-                    f"已逾期 {overdue} 个工作日，状态：{order.get_status_display()}",
-                ]
-            ),
-            _link(order),
-        )
+        title = f"{order.noun}逾期升级：{order.code} {order.title}"
+        self.messages.extend((p.user, title, body, self.link(order.pk)) for p in recipients)
+
+    def write(self) -> None:
+        if not self.events:
+            return
+        insert_returning(OrderEvent, self.events)
+        changed = {id(event): (before, after) for event, before, after in self.changes}
+        for event in self.events:
+            if id(event) in changed:
+                self.audit.changed(*changed[id(event)], fields=["escalation"])
+            self.audit.created(event)
+        for level, ids in sorted(self.levels.items()):
+            for part in chunked(ids):
+                SupervisionOrder.objects.filter(pk__in=part).update(escalation=level)
+        self.audit.write()
+        notify_many(self.messages)
+        stamps.touch("supervision")  # bulk writes send no signal to the cockpit's cache
+
+
+def _principals(region_ids: Iterable[int]) -> dict[int, list[Person]]:
+    """The principal leaders of each region, for all the regions in one query."""
+    found: dict[int, list[Person]] = {region_id: [] for region_id in region_ids}
+    if found:
+        for person in Person.objects.filter(
+            region_id__in=list(found), roles__role=DirectoryRole.PRINCIPAL
+        ).select_related("user"):
+            found[person.region_id].append(person)
+    return found
 
 
 @transaction.atomic
@@ -374,7 +529,8 @@ def run_sweep(today: dt.date) -> SweepCount:
     Before the deadline: one reminder once the deadline is within ``REMIND_BEFORE_WORKDAYS``
     working days. After it: one reminder every working day, and escalation by overdue working
     days. Each reminder is an event dated ``today``, which is what makes the sweep idempotent.
-    Only orders due soon or overdue are read, and the calendar is asked once per deadline.
+    Only orders due soon or overdue are read, the calendar is asked once per deadline, and
+    everything is written together at the end, whatever the number of orders.
     """
     count = SweepCount()
     if not workdays.is_workday(today).value:
@@ -399,7 +555,8 @@ def run_sweep(today: dt.date) -> SweepCount:
             pre_reminded.add(order_id)
     overdue_days: dict[dt.date, int] = {}
     limit = escalate_after()
-    reminders = _Reminders(today)
+    writes = _Writes(today)
+    escalations = []
     for order in orders:
         if order.deadline >= today:
             if order.pk not in pre_reminded:
@@ -408,7 +565,7 @@ def run_sweep(today: dt.date) -> SweepCount:
                     if order.deadline == today
                     else f"将于 {order.deadline:%Y-%m-%d} 到期"
                 )
-                reminders.add(order, state)
+                writes.remind(order, state)
                 count.reminded += 1
             continue
         if order.deadline not in overdue_days:
@@ -416,14 +573,27 @@ def run_sweep(today: dt.date) -> SweepCount:
             overdue_days[order.deadline] = workdays.count_workdays(after_deadline, today).value
         overdue = overdue_days[order.deadline]
         if order.pk not in reminded_today:
-            reminders.add(order, f"已逾期 {overdue} 个工作日")
+            writes.remind(order, f"已逾期 {overdue} 个工作日")
             count.reminded += 1
-        for level, after in ((1, limit), (2, 2 * limit)):
-            if order.escalation < level and overdue >= after:
-                reminders.flush()
-                _escalate(order, today, level, overdue)
-                count.escalated += 1
-    reminders.flush()
+        levels = [
+            level
+            for level, after in ((1, limit), (2, 2 * limit))
+            if order.escalation < level and overdue >= after
+        ]
+        if levels:
+            escalations.append((order, overdue, levels))
+    principals = _principals(
+        {
+            o.region_id
+            for o, _, levels in escalations
+            if SupervisionOrder.Escalation.PRINCIPAL in levels
+        }
+    )
+    for order, overdue, levels in escalations:
+        for level in levels:
+            writes.escalate(order, level, overdue, principals.get(order.region_id, []))
+            count.escalated += 1
+    writes.write()
     return count
 
 

@@ -9,12 +9,13 @@ only its own findings; county roles see the county); every change goes through
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuijin.core.childrows import ChildRows, attach
 from tuijin.core.models import Unit
 from tuijin.core.paging import page_for
 from tuijin.core.permissions import role_required
@@ -129,18 +130,36 @@ def _inspection(request: HttpRequest, pk: int) -> Inspection:
     )
 
 
+# A finding's photos and the orders it became, read in the findings' own query.
+_PHOTOS = ChildRows(FindingPhoto.objects.filter(finding=OuterRef("pk")))
+_ORDERS = ChildRows(SupervisionOrder.objects.filter(finding=OuterRef("pk")))
+
+
 @role_required(INSPECTION_VIEWERS)
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk)
+    linked = Inspection.projects.through.objects.filter(inspection=OuterRef("pk"))
+    inspection = get_visible_or_404(
+        Inspection.objects.select_related("region", "created_by").annotate(
+            project_total=Subquery(
+                linked.order_by().values("inspection").annotate(n=Count("*")).values("n")
+            )
+        ),
+        request.user,
+        pk=pk,
+    )
     today = timezone.localdate()
     findings = (
         Finding.objects.visible_to(request.user)
         .filter(inspection=inspection)
         .select_related("project", "unit", "responsible_person__unit")
-        .prefetch_related("photos", "orders")
+        .annotate(photo_rows=_PHOTOS.expression(), order_rows=_ORDERS.expression())
         .order_by("id")
     )
-    items = [{"finding": f, **inspections.finding_status(f, today)} for f in findings]
+    items = []
+    for finding in findings:
+        attach(finding, "photos", _PHOTOS.load(finding.photo_rows))
+        attach(finding, "orders", _ORDERS.load(finding.order_rows))
+        items.append({"finding": finding, **inspections.finding_status(finding, today)})
     office = scope_of(request.user).has(*INSPECTION_EDITORS)
     projects = Project.objects.visible_to(request.user).filter(inspections=inspection)
     return render(
@@ -150,7 +169,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": inspection,
             "inspectors": inspection.inspectors.select_related("unit").order_by("order", "id"),
             "projects": projects.select_related("host_unit").order_by("name"),
-            "project_total": inspection.projects.count(),
+            "project_total": inspection.project_total or 0,
             "units": inspection.units.order_by("order", "id"),
             "items": items,
             "today": today,

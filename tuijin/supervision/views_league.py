@@ -39,13 +39,12 @@ def _region(request: HttpRequest) -> Region | None:
     return Region.objects.filter(pk=region_id).first()
 
 
-def _links(unit_id: int) -> dict[str, str]:
-    projects = reverse("projects:list")
+def _links(unit_id: int, projects: str, orders: str) -> dict[str, str]:
     return {
         "investment": f"{projects}?{urlencode({'unit': unit_id})}",
         "green": f"{projects}?{urlencode({'unit': unit_id, 'light': Light.GREEN})}",
         "reports": f"{projects}?{urlencode({'unit': unit_id})}",
-        "closure": f"{reverse('supervision:list')}?{urlencode({'unit': unit_id})}",
+        "closure": f"{orders}?{urlencode({'unit': unit_id})}",
     }
 
 
@@ -61,10 +60,11 @@ def league_page(request: HttpRequest) -> HttpResponse:
     region = _region(request)
     rows, weights = [], dict(league.DEFAULT_WEIGHTS)
     if region is not None:
-        weights = league.weights_for(region)
-        rows = league.league_table(region, period.start, period.end, today, weights=weights)
+        table = league.table_for(region, period, today)
+        rows, weights = table.rows, table.weights
+    projects, orders = reverse("projects:list"), reverse("supervision:list")
     for row in rows:
-        row.links = _links(row.unit.pk)
+        row.links = _links(row.unit.pk, projects, orders)
         for component in row.components:
             component.url = row.links[component.key]
     scope = scope_of(request.user)

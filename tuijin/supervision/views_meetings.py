@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -81,15 +81,13 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
 def _detail(request, meeting, *, assignment_form=None, summary_form=None, status=200):
     today = timezone.localdate()
     office = scope_of(request.user).has(*ORDER_ISSUERS)
-    visible = set(
-        SupervisionOrder.objects.visible_to(request.user)
-        .filter(meeting=meeting)
-        .values_list("pk", flat=True)
-    )
+    # Linked to its page when the order itself is visible to the user (in the same query).
+    visible = SupervisionOrder.objects.visible_to(request.user).filter(pk=OuterRef("pk"))
     assignments = [
-        {"order": order, "linked": order.pk in visible, "overdue": order.is_overdue(today)}
+        {"order": order, "linked": order.linked, "overdue": order.is_overdue(today)}
         for order in meetings.assignments_visible_to(request.user)
         .filter(meeting=meeting)
+        .annotate(linked=Exists(visible))
         .select_related("unit", "person", "project")
         .order_by("number")
     ]

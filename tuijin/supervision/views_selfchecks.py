@@ -8,12 +8,14 @@ its own answers, the county roles see all. Every change goes through ``selfcheck
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuijin.core.childrows import ChildRows
+from tuijin.core.panels import reads
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, scope_of
@@ -200,14 +202,16 @@ def selfcheck_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("supervision:selfcheck", pk=answer.self_check_id)
 
 
+def _unit_answers(request) -> ChildRows:
+    answers = SelfCheckAnswer.objects.visible_to(request.user).filter(unit=OuterRef("pk"))
+    return ChildRows(answers.order_by("-self_check__due_on", "-id"), "self_check", limit=5)
+
+
+@reads(lambda request: {"supervision_answers_rows": _unit_answers(request)})
 def unit_selfchecks_panel(request, unit) -> dict | None:
-    """The unit page's section: the unit's self-check answers, newest round first."""
-    answers = list(
-        SelfCheckAnswer.objects.visible_to(request.user)
-        .filter(unit=unit)
-        .select_related("self_check")
-        .order_by("-self_check__due_on", "-id")[:5]
-    )
+    """The unit page's section: the unit's self-check answers, newest round first (read in
+    the page's own query of the unit)."""
+    answers = unit.supervision_answers_rows
     if not answers:
         return None
     return {

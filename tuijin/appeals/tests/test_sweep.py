@@ -129,3 +129,66 @@ def test_new_and_resolved_requests_are_left_alone(world):
     receive(world)
     run_sweep(D(2026, 10, 13))
     assert not AppealEvent.objects.filter(kind=Kind.REMINDED).exists()
+
+
+class _Undo(Exception):
+    pass
+
+
+def _sweep_rolled_back(day):
+    """The sweep of ``day`` and its queries, undone afterwards."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                counts = run_sweep(day)
+                raise _Undo
+        except _Undo:
+            pass
+    return counts, len(queries)
+
+
+def _in_hand(world, n):
+    appeals = []
+    for i in range(n):
+        appeal = dispatched(world, on=D(2026, 9, 24), received_on=D(2026, 9, 24), title=f"诉求{i}")
+        services.appeal_accept(world.township_staff, appeal, on_date=D(2026, 9, 24))
+        appeals.append(appeal)
+    return appeals
+
+
+def test_the_sweep_writes_in_bulk_whatever_the_number_of_requests(world):
+    """Reminders, escalation orders and their messages: the same queries for 2 or 6."""
+    _in_hand(world, 2)
+    few, few_queries = _sweep_rolled_back(D(2026, 10, 13))
+    _in_hand(world, 4)
+    many, many_queries = _sweep_rolled_back(D(2026, 10, 13))
+    assert (few.reminded, few.escalated) == (2, 2)
+    assert (many.reminded, many.escalated) == (6, 6)
+    assert many_queries == few_queries
+
+
+def test_escalations_of_one_night_each_get_their_own_order_and_messages(world):
+    appeals = _in_hand(world, 3)
+    run_sweep(D(2026, 10, 13))
+    orders = list(SupervisionOrder.objects.order_by("number"))
+    assert [o.number for o in orders] == [1, 2, 3]
+    staff = world.township_staff
+    for appeal in appeals:
+        escalated = appeal.events.get(kind=Kind.ESCALATED)
+        order = next(o for o in orders if appeal.code in o.title)
+        assert escalated.text == f"逾期 3 个工作日，已下发督办单{order.code}给{order.unit.name}"
+        # The reminder comes first in the request's trail, then the escalation.
+        trail = list(appeal.events.filter(on_date=D(2026, 10, 13)).values_list("kind", flat=True))
+        assert trail == [Kind.REMINDED, Kind.ESCALATED]
+        assert Notification.objects.filter(
+            recipient=staff,
+            title=f"诉求催办：{appeal.code} 办结已逾期 3 个工作日（期限 2026-10-09）",
+            body=f"{appeal.enterprise_name}：{appeal.title}",
+            url=f"/appeals/{appeal.pk}/",
+        ).exists()
+        assert Notification.objects.filter(
+            recipient=staff, title=f"督办单：{order.code} {order.title}"
+        ).exists()

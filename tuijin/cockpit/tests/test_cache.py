@@ -69,3 +69,31 @@ def test_each_user_gets_the_figures_of_their_own_scope(county, other_county, cli
     make_project(other_county, name="丙项目", light=Light.RED)
     assert red_count(client_for(county.users[Role.PRINCIPAL])) == 1
     assert red_count(client_for(other_county.users[Role.PRINCIPAL])) == 2
+
+
+def test_lights_recomputed_in_bulk_show_at_once(county, client_for):
+    """``lights.recompute`` writes in bulk (no signals): it moves the stamp itself."""
+    from tuijin.projects import lights
+
+    project = make_project(county, name="甲项目", light=Light.GREEN)
+    client = client_for(county.users[Role.PRINCIPAL])
+    assert red_count(client) == 0
+    assert lights.recompute(Project.objects.filter(pk=project.pk)) == 1
+    project.refresh_from_db()
+    assert project.light == Light.RED  # no report yet: the rules light it red
+    assert red_count(client) == 1
+
+
+def test_projects_imported_from_a_ledger_show_at_once(county, client_for, tmp_path):
+    """The ledger import writes in bulk, without signals: it moves the stamp itself."""
+    from tuijin.projects.ledger import import_ledger
+    from tuijin.projects.tests.test_ledger import TODAY, project_row, simple_ledger
+
+    client = client_for(county.users[Role.PRINCIPAL])
+    before = client.get(reverse("cockpit:index")).context["totals"]["projects"]
+    path = simple_ledger(
+        tmp_path / "ledger.xlsx", county, project_row(county, 1), project_row(county, 2)
+    )
+    import_ledger(path, region=county.region, today=TODAY)
+    after = client.get(reverse("cockpit:index")).context["totals"]["projects"]
+    assert after == before + 2

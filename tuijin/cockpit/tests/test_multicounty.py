@@ -123,3 +123,33 @@ def test_a_city_total_is_shown_in_yi_yuan_a_county_one_in_wan_yuan():
     assert figure.render(Context({"v": Decimal("81172200")})) == "8,117.2<small> 亿元</small>"
     assert figure.render(Context({"v": Decimal("52000.4")})) == "52,000<small> 万元</small>"
     assert figure.render(Context({"v": None})) == "—"
+
+
+def test_annual_targets_are_shown_per_county_not_all_at_once(
+    city, county, other_county, client_for
+):
+    """Above a county the cockpit does not list every county's targets one after another:
+    they appear once the official drills into a county, that county's own."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from tuijin.drives.models import AnnualTarget, Measure
+
+    year = dt.date.today().year
+    for member, name in ((county, "清溪新签约"), (other_county, "云岭新签约")):
+        AnnualTarget.objects.create(
+            region=member.region,
+            year=year,
+            name=name,
+            measure=Measure.PROJECTS_SIGNED,
+            value=Decimal(4),
+        )
+    region, official = city
+    client = client_for(official)
+    above = client.get(reverse("cockpit:index")).content.decode()
+    assert "清溪新签约" not in above and "云岭新签约" not in above
+    drilled = client.get(reverse("cockpit:index"), {"region": county.region.pk})
+    page = drilled.content.decode()
+    assert "清溪新签约" in page and "云岭新签约" not in page
+    own = client_for(county.users[Role.PRINCIPAL]).get(reverse("cockpit:index"))
+    assert "清溪新签约" in own.content.decode()

@@ -2,7 +2,7 @@ from .accounts import SecurityEvent, User
 from .audit import AuditChainHead, AuditSeal
 from .calendar import WorkdayOverride
 from .directory import Person, PersonRole, Region, Unit, pinyin_initials
-from .notifications import Delivery, Notification, WebhookChannel, notify
+from .notifications import Delivery, Notification, WebhookChannel, notify, notify_many
 from .stamps import ChangeStamp
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "WebhookChannel",
     "WorkdayOverride",
     "notify",
+    "notify_many",
     "pinyin_initials",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 
@@ -157,10 +159,27 @@ def notify(recipient, title: str, body: str = "", url: str = "") -> Notification
     """
     if recipient is None:
         return None
-    notification = Notification.objects.create(
-        recipient=recipient, title=title[:120], body=body, url=url
-    )
-    from ..delivery import plan_deliveries
+    return notify_many([(recipient, title, body, url)])[0]
 
-    plan_deliveries(notification)
-    return notification
+
+def notify_many(messages: Iterable[tuple]) -> list[Notification]:
+    """``notify`` for many messages at once: ``(recipient, title, body, url)`` each.
+
+    The nightly sweep tells hundreds of people something: the messages go into the inboxes
+    in one go (``core.bulk.insert_returning``), and their email and robot copies are planned together, the recipients'
+    channels read once (``tuijin.core.delivery.plan_many``). Messages to ``None`` are left
+    out; the rest are returned in the order given.
+    """
+    rows = [
+        Notification(recipient=recipient, title=title[:120], body=body, url=url)
+        for recipient, title, body, url in messages
+        if recipient is not None
+    ]
+    if not rows:
+        return []
+    from ..bulk import insert_returning
+    from ..delivery import plan_many
+
+    insert_returning(Notification, rows)
+    plan_many(rows)
+    return rows

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from tuijin.core import bench, budgets
 from tuijin.core.demo import DEMO_REGION_CODE, seed_demo
 from tuijin.core.models import Region, User
+from tuijin.enterprises.models import Enterprise
 from tuijin.projects.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -173,13 +174,32 @@ def test_bench_changes_nothing_even_its_import_and_sweep(demo, monkeypatch):
     before = _snapshot()
     out, err = run(
         "--runs", "1", "--only",
-        "sweep,import.ledger,export.ledger,bulletin,projects.list,projects.mine,api.appeals",
+        "sweep,import.ledger,export.ledger,export.enterprises,bulletin,projects.list,"
+        "projects.mine,api.appeals",
     )  # fmt: skip
     assert err == ""
+    enterprises = f"export.enterprises.{Enterprise.objects.count()}(全部数据，不足100000行)"
     for name in ("sweep", f"import.ledger.{bench.IMPORT_ROWS}", "export.ledger", "bulletin"):
         assert name in out
+    assert enterprises in out
+    assert f"{enterprises}：峰值内存" in out
     assert "projects.mine" in out and "api.appeals" in out
     after = _snapshot()
     assert after["counts"] == before["counts"]
     assert after["projects"] == before["projects"]
     assert after["logins"] == before["logins"]
+
+
+def test_the_administrators_searches_are_measured_found_and_not_found(demo, tmp_path):
+    families = ("projects", "appeals", "enterprises")
+    names = [f"{f}.search{k}@admin" for f in families for k in ("", ".none")]
+    path = tmp_path / "bench.json"
+    run("--runs", "1", "--only", ",".join(names), "--json", str(path))
+    measured = {m["name"] for m in json.loads(path.read_text())["measures"]}
+    assert measured == set(names) | {"healthz@admin"}
+    # The second search is for two Chinese characters found in no searched column.
+    absent = bench.absent_query(bench.find_samples())
+    assert len(absent) == 2 and all("\u4e00" <= c <= "\u9fff" for c in absent)
+    for model, columns in bench._searched():
+        for column in columns:
+            assert not model.objects.filter(**{f"{column}__icontains": absent}).exists()

@@ -196,6 +196,95 @@ def test_channel_forwards_only_its_county_and_chosen_roles(county, other_county,
     assert list(delivered) == ["联系项目有新进展"]
 
 
+def test_many_messages_at_once_route_as_one_by_one(county, other_county, receiver, settings):
+    """notify_many: the same inboxes and copies as notify for each, in a fixed number of
+    queries whatever the number of messages and recipients."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tuijin.core.models import notify_many
+
+    settings.TUIJIN_EMAIL_NOTIFICATIONS = True
+    make_channel(county, receiver, "wecom", name="领导群", roles=[Role.LEADER, Role.PRINCIPAL])
+    make_channel(county, receiver, "wecom", name="全县群")
+    staff = county.users[Role.UNIT_STAFF]
+    staff.email = "staff@qingxi.gov.cn"
+    staff.save()
+    people = [county.users[r] for r in (Role.LEADER, Role.UNIT_STAFF, Role.PRINCIPAL)]
+    people.append(other_county.users[Role.LEADER])
+
+    def send(users):
+        with CaptureQueriesContext(connection) as queries:
+            sent = notify_many(
+                [(u, f"消息{i}", "正文", f"/projects/{i}/") for i, u in enumerate(users)]
+                + [(None, "无人接收", "", "")]
+            )
+        return sent, len(queries)
+
+    few, few_queries = send(people[:2])
+    many, many_queries = send(people * 3)
+    assert many_queries == few_queries
+    assert [n.recipient for n in many] == people * 3
+    assert [n.title for n in few] == ["消息0", "消息1"]
+    routed = {
+        (d.notification.recipient.username, d.target, d.channel.name if d.channel else d.address)
+        for d in Delivery.objects.filter(notification__in=many)
+    }
+    leader, principal = county.users[Role.LEADER].username, county.users[Role.PRINCIPAL].username
+    assert routed == {
+        (leader, "webhook", "领导群"),
+        (leader, "webhook", "全县群"),
+        (principal, "webhook", "领导群"),
+        (principal, "webhook", "全县群"),
+        (staff.username, "webhook", "全县群"),
+        (staff.username, "email", "staff@qingxi.gov.cn"),
+    }
+    # One by one, the same copies.
+    single = notify(staff, "单条消息")
+    assert sorted(single.deliveries.values_list("target", flat=True)) == ["email", "webhook"]
+
+
+def test_a_citys_channel_forwards_its_counties_messages(county, other_county, receiver):
+    from tuijin.core.models import Region, notify_many
+
+    city = Region.objects.create(code="339900", name="青州市", level=Region.Level.CITY)
+    Region.objects.filter(pk=county.region.pk).update(parent=city)
+    service.channel_save(
+        acting_user=county.users[Role.ADMIN],
+        channel=None,
+        region=city,
+        name="市重点项目群",
+        kind="wecom",
+        url=receiver.url("/robot/send?access_token=city"),
+    )
+    notify_many(
+        [
+            (county.users[Role.UNIT_STAFF], "清溪县的消息", "", ""),
+            (other_county.users[Role.UNIT_STAFF], "不在本市的消息", "", ""),
+        ]
+    )
+    delivered = Delivery.objects.values_list("notification__title", "channel__name")
+    assert list(delivered) == [("清溪县的消息", "市重点项目群")]
+
+
+def test_a_sweep_reads_the_channels_once(county, receiver):
+    """Inside routing() (the sweep), a second batch reads no channel nor recipient again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tuijin.core.models import notify_many
+
+    make_channel(county, receiver, "wecom", roles=[Role.LEADER])
+    leader = county.users[Role.LEADER]
+    with service.routing():
+        notify_many([(leader, "第一批", "", "")])
+        with CaptureQueriesContext(connection) as queries:
+            notify_many([(leader, "第二批", "", "")])
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "core_webhookchannel" not in tables and "auth_group" not in tables
+    assert Delivery.objects.filter(notification__title="第二批").count() == 1
+
+
 def test_failure_is_retried_after_back_off(county, receiver):
     make_channel(county, receiver, "dingtalk", secret=SECRET)
     receiver.fail(1, status=502)

@@ -112,6 +112,29 @@ class TestTotals:
         assert (april.hours, april.last_year, april.change_percent) == (Decimal("2.0"), 0, None)
         assert may.hours is None
 
+    def test_each_head_year_to_date_against_the_same_span_of_last_year(self, county, heads):
+        today = dt.date(2026, 4, 15)
+        for person, day, minutes in (
+            (heads["mayor"], dt.date(2026, 1, 5), 90),
+            (heads["mayor"], dt.date(2026, 4, 15), 30),  # today counts
+            (heads["mayor"], dt.date(2025, 4, 15), 60),  # the same span of last year
+            (heads["mayor"], dt.date(2025, 4, 16), 600),  # after it: not compared
+            (heads["other"], dt.date(2025, 2, 1), 120),  # last year only
+        ):
+            ReceptionLog.objects.create(
+                region=county.region,
+                person=person,
+                on_date=day,
+                minutes=minutes,
+                kind=ReceptionLog.Kind.RECEPTION,
+                guest="客商",
+            )
+        rows = rules.totals_by_person(ReceptionLog.objects.all(), 2026, today)
+        assert [(r.person, r.hours, r.last_year, r.entries) for r in rows] == [
+            (heads["mayor"], Decimal("2.0"), Decimal("1.0"), 2),
+            (heads["other"], Decimal("0.0"), Decimal("2.0"), 0),
+        ]
+
     def test_the_principal_sets_the_target_and_the_page_shows_it(self, county, heads, client_for):
         year = timezone.localdate().year
         client = client_for(county.users[Role.PRINCIPAL])

@@ -1,6 +1,7 @@
 """Pages: the list, the one-page launch form, the drive page, custom actuals; and who sees what."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -77,6 +78,36 @@ def test_the_office_launches_a_drive_in_one_form(county, majors, client_for):
     assert target.task_force.name == "工业项目推进组"
     assert target.trajectory == "s_curve"
     assert drive.targets.count() == 2
+
+
+def _options(text: str, name: str) -> list[str]:
+    """The labels offered by the select named ``name``."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', text, re.S).group(1)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_every_task_force_row_offers_the_countys_people_and_major_projects(
+    county, majors, other_county, client_for
+):
+    """The rows (and the blank one 「添加专项小组」 copies) share lists read once."""
+    text = client_for(county.users[Role.PROJECT_OFFICE]).get("/drives/launch/").content.decode()
+    heads = _options(text, "tf-0-head")
+    leader, staff = county.people[Role.LEADER], county.people[Role.UNIT_STAFF]
+    assert f"{leader.name}（{leader.title}）" in heads
+    assert not any(label.startswith(f"{staff.name}（") for label in heads)  # not a leader
+    members = _options(text, "tf-0-members")
+    assert any(label.startswith(f"{staff.name}（") for label in members)
+    projects = _options(text, "tf-0-projects")
+    assert sorted(projects) == sorted(p.name for p in majors if p.is_major)  # 村道硬化: minor
+    outsider = other_county.people[Role.LEADER].name
+    assert not any(label.startswith(f"{outsider}（") for label in members)
+    for row in ("tf-1", "tf-2", "tf-__prefix__"):
+        assert _options(text, f"{row}-head") == heads
+        assert _options(text, f"{row}-members") == members
+        assert _options(text, f"{row}-projects") == projects
+    # The leading group offers the same county leaders (labelled with their unit too).
+    names = [label.split("（")[0] for label in _options(text, "leading_group")]
+    assert names == [label.split("（")[0] for label in heads[1:]]  # heads: a blank first
 
 
 def test_a_project_in_two_task_forces_re_renders_the_form_with_the_message(

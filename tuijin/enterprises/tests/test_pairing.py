@@ -164,6 +164,26 @@ def test_sweep_reminds_once(setup):
     assert Notification.objects.filter(recipient=leader.user).count() == 2
 
 
+def test_sweep_message_and_queries_whatever_the_number_of_pairings(setup):
+    county, top, above = setup
+    leader = county.people[Role.LEADER]
+    pairing_create(top, leader, started_on=START)  # never visited: due since 2026-01-31
+    with CaptureQueriesContext(connection) as one:
+        assert pairing_sweep(TODAY) == "包联走访：发送走访提醒 1 条"
+    (note,) = Notification.objects.filter(recipient=leader.user)
+    assert note.title == f"走访提醒：{top.name}"
+    assert note.body == "从未走访，应于 2026-01-31 前走访（每月）。"
+    assert note.url == f"/enterprises/visits/new/?enterprise={top.pk}"
+    assert Pairing.objects.get(enterprise=top).reminded_for == dt.date(2026, 1, 31)
+    others = [make_enterprise(county.region, county.township, 10 + i) for i in range(4)]
+    for enterprise in others:
+        pairing_create(enterprise, leader, started_on=START)
+    _visit(others[0], leader, dt.date(2026, 6, 1))  # next due 2026-08-30: not due yet
+    with CaptureQueriesContext(connection) as many:
+        assert pairing_sweep(TODAY) == "包联走访：发送走访提醒 3 条"
+    assert len(many) == len(one)
+
+
 # Pages and scope -------------------------------------------------------------
 
 

@@ -167,6 +167,31 @@ def test_reminder_on_the_last_working_day_once(county, second_leader):
     assert not Notification.objects.filter(recipient=county.users[Role.PRINCIPAL]).exists()
 
 
+def test_the_sweep_reads_every_county_at_once(county, other_county, second_leader):
+    """Each county by its own rule, in the same queries for two counties or three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tuijin.testing import build_county
+
+    ProjectDayRule.objects.create(region=county.region, days_per_week=Decimal("1.5"))
+    _visit(county, second_leader, dt.date(2026, 10, 12))
+    with CaptureQueriesContext(connection) as two:
+        line = projectday.sweep_project_days(dt.date(2026, 10, 16))
+    assert line == "项目日：提醒未达标县领导 3 人次"
+    titles = dict(Notification.objects.values_list("recipient_id", "title"))
+    assert titles == {
+        county.users[Role.LEADER].pk: "本周项目日未达标：已计 0 天，应不少于 1.5 天",
+        second_leader.user_id: "本周项目日未达标：已计 1 天，应不少于 1.5 天",
+        other_county.users[Role.LEADER].pk: "本周项目日未达标：已计 0 天，应不少于 1 天",
+    }
+    build_county("339903", "青山县", prefix="青山")
+    with CaptureQueriesContext(connection) as three:
+        line = projectday.sweep_project_days(dt.date(2026, 10, 23))
+    assert line == "项目日：提醒未达标县领导 4 人次"
+    assert len(three) == len(two)
+
+
 def test_the_rule_is_tunable(county, second_leader):
     _visit(county, second_leader, dt.date(2026, 10, 12))
     _visit(county, county.people[Role.LEADER], dt.date(2026, 10, 12), serial=2)

@@ -1037,6 +1037,32 @@ def many_rows(county, n: int, **changes: dict[int, dict[str, Any]]) -> list[dict
     return [project_row(county, i, **changes.get("rows", {}).get(i, {})) for i in range(1, n + 1)]
 
 
+def test_the_import_runs_as_many_statements_for_200_rows_as_for_100(county, tmp_path):
+    """Rows are written in bulk: creating or updating twice the projects (with their plans,
+    responsible persons, reports, milestones, lights and audit entries) runs no more SQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(name: str, n: int, first: int, **cells: Any) -> int:
+        rows = [project_row(county, first + i, **cells) for i in range(n)]
+        path = simple_ledger(tmp_path / name, county, *rows)
+        with CaptureQueriesContext(connection) as queries:
+            import_ledger(path, region=county.region, today=TODAY)
+        return len(queries)
+
+    statements("warm.xlsx", 5, 1001)  # what is set up once (milestone templates, rules…)
+    created_100 = statements("a.xlsx", 100, 1)
+    created_200 = statements("b.xlsx", 200, 101)
+    updated_100 = statements("a.xlsx", 100, 1, 总投资=1200)
+    updated_200 = statements("b.xlsx", 200, 101, 总投资=1200)
+
+    assert created_100 == created_200
+    assert updated_100 == updated_200
+    assert Project.objects.filter(name__startswith="测试项目").count() == 305
+    updated = Project.objects.filter(pk__in=Project.objects.order_by("id")[5:305].values("id"))
+    assert set(updated.values_list("total_investment", flat=True)) == {Decimal("1200")}
+
+
 def test_hundreds_of_rows_write_one_audit_entry_per_changed_record_and_the_chain_holds(
     county, tmp_path
 ):
@@ -1128,6 +1154,44 @@ def test_a_bad_row_in_the_middle_of_a_large_file_leaves_nothing_imported(county,
     assert [e.row for e in rejected.value.errors] == [FIRST_ROW + 199]
     assert snapshot() == before
     assert verify_chain().ok
+
+
+def test_the_export_memory_does_not_grow_with_the_rows(county, tmp_path, monkeypatch):
+    """Read a chunk at a time and written as they come: 800 projects take no more memory
+    than 100 (the rows of the file are not held)."""
+    import tracemalloc
+
+    from tuijin.core.bulk import insert_returning
+    from tuijin.projects import ledger
+
+    monkeypatch.setattr(ledger, "EXPORT_CHUNK", 50)
+    insert_returning(
+        Project,
+        [
+            Project(
+                region=county.region,
+                name=f"内存项目{i}",
+                content="建设内容" * 40,
+                total_investment=Decimal("1000"),
+                host_unit=county.township,
+                light_reasons=["连续 3 期未填报进度"],
+            )
+            for i in range(800)
+        ],
+    )
+
+    def peak(queryset) -> int:
+        tracemalloc.start()
+        try:
+            export_ledger(queryset, tmp_path / "out.xlsx", today=TODAY)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    first_100 = Project.objects.filter(pk__in=Project.objects.order_by("id")[:100].values("id"))
+    small, large = peak(first_100), peak(Project.objects.all())
+    print(f"peak: 100 rows {small / 1024:.0f} KB, 800 rows {large / 1024:.0f} KB")
+    assert large < small + 256 * 1024
 
 
 def test_the_export_streams_every_row_in_a_fixed_number_of_queries(county, tmp_path, monkeypatch):

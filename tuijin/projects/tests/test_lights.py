@@ -564,6 +564,23 @@ def test_recompute_queries_do_not_grow_with_the_number_of_projects(county):
     assert few <= 12
 
 
+def test_recompute_queries_do_not_grow_with_the_number_of_counties(county, other_county):
+    """A province's lights in the same queries as a county's: each by its county's rules."""
+    ProjectRules.for_region(county.region.pk)
+    ProjectRules.objects.create(
+        region=other_county.region, milestone_red_days=30, progress_red_gap=50, stats_red_months=12
+    )
+    _populate(county, 0, 2)
+    one, _ = _queries_of_recompute(D("2026-05-20"))
+    _populate(other_county, 2, 2)
+    two, changed = _queries_of_recompute(D("2026-05-20"))
+    assert (changed, two) == (4, one)
+    lights = dict(Project.objects.values_list("region_id", "light").distinct())
+    # A milestone 9 days late, 32 points behind, unregistered for 4 months: red by the
+    # default rules, yellow by the other county's.
+    assert lights == {county.region.pk: Light.RED, other_county.region.pk: Light.YELLOW}
+
+
 # --- The sweep ------------------------------------------------------------------------------
 
 

@@ -22,11 +22,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tuijin.core.roles import Role
-from tuijin.projects.models import AnnualPlan, Light, Problem, ProgressReport, Stage
+from tuijin.projects.models import AnnualPlan, Light, Problem, ProgressReport, Project, Stage
 from tuijin.projects.tests.conftest import make_project
 from tuijin.supervision import league
 from tuijin.supervision.models import LeagueWeights, SupervisionOrder
@@ -242,6 +244,8 @@ def _page_queries(client) -> int:
 
 
 def test_query_count_does_not_grow_with_projects(county, client_for):
+    """Computed afresh after a write (the first view) and read from the cache (the next),
+    the page runs as many queries with 3 projects as with 30."""
     client = client_for(county.users[Role.SUPERVISION])
 
     def add(first, last):
@@ -251,11 +255,81 @@ def test_query_count_does_not_grow_with_projects(county, client_for):
             report(p, dt.date(2026, 10, 1), 10, dt.date(2026, 11, 2))
 
     add(0, 3)
-    _page_queries(client)  # warm the per-request caches
-    few = _page_queries(client)
+    few = (_page_queries(client), _page_queries(client))
     add(3, 30)
-    many = _page_queries(client)
+    many = (_page_queries(client), _page_queries(client))
     assert many == few
+    assert few[1] < few[0]  # the second view reads the table computed by the first
+
+
+# Cached, never stale -----------------------------------------------------------------------
+
+
+def _scores(client, period="2026-10") -> dict[str, str]:
+    data = client.get("/api/league/", {"period": period}).json()
+    return {row["unit_name"]: row["score"] for row in data["rows"]}
+
+
+def test_a_new_report_moves_the_score_at_once(county, fixture, client_for):
+    """The table is cached between views; a committed write under it shows on the next."""
+    client = client_for(county.users[Role.SUPERVISION])
+    assert _scores(client)["河口镇"] == "76.5"
+    assert "76.5" in client.get(URL, {"period": "2026-10"}).content.decode()
+    # A first project for 河口镇 with October's plan 1000 and nothing invested: investment
+    # 500/2000 = 25, reports 1/2 (P4's October report is missing and late by 2026-11-28).
+    p4 = project(county, "P4", county.other_township, dt.date(2026, 6, 1), Light.GREEN, 1000)
+    # (40×25 + 30×100 + 15×50) / 85 = 55.9
+    assert _scores(client)["河口镇"] == "55.9"
+    report(p4, dt.date(2026, 10, 1), 1000, dt.date(2026, 11, 1))
+    # investment 1500/2000 = 75, reports 2/2: (3000 + 3000 + 1500) / 85 = 88.2
+    assert _scores(client)["河口镇"] == "88.2"
+    page = client.get(URL, {"period": "2026-10"}).content.decode()
+    assert "88.2" in page and "76.5" not in page
+
+
+def test_a_changed_light_order_or_weight_shows_at_once(county, fixture, client_for):
+    client = client_for(county.users[Role.SUPERVISION])
+    assert _scores(client)["城关镇"] == "54.0"
+    p2 = Project.objects.get(name="P2")
+    p2.light = Light.GREEN
+    p2.save()  # green 2/2: (2400 + 3000 + 750 + 750) / 100 = 69.0
+    assert _scores(client)["城关镇"] == "69.0"
+    order = SupervisionOrder.objects.get(project__name="P1")
+    order.accepted_on = dt.date(2026, 10, 20)
+    order.save()  # closure 2/2: (2400 + 3000 + 750 + 1500) / 100 = 76.5
+    assert _scores(client)["城关镇"] == "76.5"
+    league.weights_save(
+        county.region, {"investment": 100, "green": 0, "reports": 0, "closure": 0}, None
+    )
+    assert _scores(client) == {"城关镇": "60.0", "河口镇": "50.0"}
+    data = client.get("/api/league/", {"period": "2026-10"}).json()
+    assert data["weights"]["investment"] == 100
+
+
+def test_page_api_and_cockpit_agree_after_a_change(county, fixture, client_for):
+    today = dt.date.today()
+    period = league.parse_period(None, today)
+    client = client_for(county.users[Role.PRINCIPAL])
+
+    def seen():
+        api = _scores(client, period.code)
+        page = client.get(URL).content.decode()
+        cockpit = client.get(reverse("cockpit:index")).context["ranking"]["rows"]
+        return api, page, {row.unit.name: str(row.score) for row in cockpit}
+
+    seen()  # every view cached
+    p = make_project(county, name="新项目", host_unit=county.township, light=Light.GREEN)
+    ProgressReport.objects.create(project=p, period=period.start, invested=Decimal(10))
+    api, page, cockpit = seen()
+    cache.clear()  # computed from the tables, not read from the cache
+    fresh = {
+        row.unit.name: str(row.score)
+        for row in league.table_for(county.region, period, today).rows
+        if row.score is not None
+    }
+    assert {k: v for k, v in api.items() if v is not None} == fresh == cockpit
+    for score in fresh.values():
+        assert f'data-testid="score">{score}<' in page
 
 
 def test_dropped_and_completed_projects(county):

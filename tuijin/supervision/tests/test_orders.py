@@ -268,6 +268,115 @@ class TestSweep:
         assert not order.events.filter(kind="reminded").exists()
 
 
+class _Undo(Exception):
+    pass
+
+
+def _sweep_queries(day) -> tuple[services.SweepCount, int]:
+    """The sweep of ``day`` and its number of queries, undone afterwards."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                count = sweep(day)
+                raise _Undo
+        except _Undo:
+            pass
+    return count, len(queries)
+
+
+class TestSweepInBulk:
+    def test_the_same_queries_for_2_or_6_orders(self, county, orders, project):
+        few, few_queries = _sweep_queries(dt.date(2026, 10, 19))
+        for _ in range(2):
+            issue(county, project=project)
+            issue(county, unit=county.other_township, person=county.people["other_staff"])
+        many, many_queries = _sweep_queries(dt.date(2026, 10, 19))
+        # 6 overdue working days: reminded, and escalated twice (contact leader, principals).
+        assert (few.reminded, few.escalated) == (2, 4)
+        assert (many.reminded, many.escalated) == (6, 12)
+        assert many_queries == few_queries
+
+    def test_two_escalations_in_one_night_read_as_two_steps(self, county, orders):
+        from auditlog.models import LogEntry
+
+        order = orders["own"]
+        sweep(dt.date(2026, 10, 19))  # first sweep after the deadline: 6 overdue working days
+        order.refresh_from_db()
+        assert order.escalation == 2
+        trail = list(order.events.filter(on_date=dt.date(2026, 10, 19)).order_by("id"))
+        assert [(e.kind, e.text) for e in trail] == [
+            ("reminded", "系统催办：已逾期 6 个工作日"),
+            ("escalated", f"逾期 6 个工作日，升级报联系县领导{county.people[Role.LEADER].name}"),
+            ("escalated", f"逾期 6 个工作日，升级报主要领导{county.people[Role.PRINCIPAL].name}"),
+        ]
+        changes = [
+            entry.changes_dict["escalation"]
+            for entry in LogEntry.objects.get_for_object(order).order_by("id")
+            if entry.action == LogEntry.Action.UPDATE and "escalation" in entry.changes_dict
+        ]
+        assert changes == [["0", "1"], ["1", "2"]]
+        leader = Notification.objects.get(recipient=county.users[Role.LEADER])
+        assert leader.title == f"督办单逾期升级：{order.code} {order.title}"
+        assert leader.url == f"/supervision/{order.pk}/"
+        assert leader.body.endswith("已逾期 6 个工作日，状态：已下发")
+        assert Notification.objects.filter(
+            recipient=county.users[Role.PRINCIPAL], title=leader.title
+        ).exists()
+        # The other order has no project, so no contact leader: straight to the principals.
+        other = orders["other"]
+        assert other.events.filter(kind="escalated").count() == 2
+        assert (
+            "该督办单未关联有联系县领导的项目" in other.events.filter(kind="escalated").first().text
+        )
+
+
+class TestIssueMany:
+    def test_each_order_by_the_rules_of_one_numbered_in_turn(self, county):
+        office = county.users[Role.SUPERVISION]
+        first = issue(county)
+
+        def request(**fields):
+            values = {
+                "acting_user": office,
+                "unit": county.township,
+                "person": county.people[Role.UNIT_STAFF],
+                "title": "关于诉求办理的督办",
+                "content": "请抓紧办理。",
+                "deadline_days": 5,
+                "issued_on": dt.date(2026, 9, 28),
+            }
+            values.update(fields)
+            return services.OrderRequest(**values)
+
+        results = services.orders_issue(
+            [
+                request(),
+                request(person=county.people["other_staff"]),
+                request(acting_user=county.users[Role.UNIT_STAFF]),
+                request(title="  "),
+                request(),
+            ]
+        )
+        assert [r.number for r in (results[0], results[4])] == [first.number + 1, first.number + 2]
+        assert [str(r) for r in results[1:4]] == [
+            f"责任人{county.people['other_staff'].name}不是城关镇的人员",
+            "只有督查室可以执行此操作",
+            "请填写督办事由",
+        ]
+        assert results[0].deadline == first.deadline  # 10-10, the make-up Saturday
+        assert results[0].events.get().text == (
+            f"下发给城关镇，责任人{county.people[Role.UNIT_STAFF].name}"
+        )
+        assert Notification.objects.filter(
+            recipient=county.users[Role.UNIT_STAFF],
+            title=f"督办单：{results[4].code} 关于诉求办理的督办",
+        ).exists()
+        assert SupervisionOrder.objects.count() == 3
+
+
 def codes(response) -> set[str]:
     return {o.code for o in response.context["page"].object_list}
 

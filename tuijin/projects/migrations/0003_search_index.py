@@ -1,0 +1,21 @@
+"""The search box's text index (tuijin/core/textsearch.py): FTS5 trigram on SQLite, a GIN
+index of characters and pairs of characters on PostgreSQL."""
+
+from django.db import migrations
+
+from tuijin.core.textsearch import TextIndex
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("projects", "0002_list_indexes"),
+    ]
+
+    operations = TextIndex(
+        "projects_project",
+        (
+            "name",
+            "investor_name",
+            "code",
+        ),
+    ).operations()
