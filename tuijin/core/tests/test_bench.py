@@ -107,7 +107,9 @@ def test_json_has_exactly_the_promised_keys_and_plausible_figures(demo, tmp_path
         page = measures[name]
         floor = measures[page["floor_name"]]
         assert page["floor_median_ms"] == floor["median_ms"]
-        assert page["ratio"] == pytest.approx(page["median_ms"] / floor["median_ms"], rel=0.01)
+        # The JSON gives the ratio to two decimals: a cached page can be 0.0087 of its floor.
+        expected = page["median_ms"] / floor["median_ms"]
+        assert page["ratio"] == pytest.approx(expected, rel=0.01, abs=0.005)
     assert measures["healthz@office"]["floor_name"] is None
     assert measures["healthz@office"]["ratio"] is None
     # The table shows the same figures.
