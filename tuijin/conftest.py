@@ -41,6 +41,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_required_two_step(settings):
+    """Two-step sign-in is required of no role in tests (tests sign in with force_login);
+    tuijin/core/tests/test_otp.py sets the production default back to prove the rule."""
+    settings.TUIJIN_OTP_REQUIRED_ROLES = ()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: the database is rolled back between tests, and
     with it the change stamps (core/stamps.py) that cached figures are keyed by."""

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "tuijin.core",
@@ -85,15 +88,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tuijin.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tuijin.core.middleware.RequestBoundsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tuijin.core.storage.StorageFullMiddleware",
     "tuijin.core.sessions.SessionLimitsMiddleware",
+    "tuijin.core.sessions.SignInStepsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -170,6 +179,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Two-step sign-in (tuijin.core.otp): required for these role codes (a superuser counts as
+# admin), available to everyone. An empty value requires it of no one (the demo's choice).
+_OTP_ROLES = os.environ.get("TUIJIN_OTP_REQUIRED_ROLES", "principal,supervision,admin")
+TUIJIN_OTP_REQUIRED_ROLES = tuple(code.strip() for code in _OTP_ROLES.split(",") if code.strip())
+OTP_TOTP_ISSUER = "推进"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Password rotation: after this many days a password must be changed at the next sign-in.
+# 0 (the default) turns it off: ASVS 5.0 forbids forced rotation, level-3 reviews may ask for it.
+TUIJIN_PASSWORD_MAX_DAYS = int(os.environ.get("TUIJIN_PASSWORD_MAX_DAYS", "0"))
+
 SECURE = _env_bool("TUIJIN_SECURE")  # served over HTTPS behind a proxy
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -178,6 +197,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 TUIJIN_SESSION_IDLE_MINUTES = int(os.environ.get("TUIJIN_SESSION_IDLE_MINUTES", "30"))
 TUIJIN_SESSION_MAX_HOURS = int(os.environ.get("TUIJIN_SESSION_MAX_HOURS", "8"))
 SESSION_COOKIE_AGE = TUIJIN_SESSION_MAX_HOURS * 3600
+
+# The audit hash chain: plain SHA-256 by default; TUIJIN_AUDIT_HMAC=sm3 seals new links with
+# HMAC-SM3 under TUIJIN_AUDIT_KEY, else the data folder's audit_key file (tuijin.core.audit).
+TUIJIN_AUDIT_HMAC = os.environ.get("TUIJIN_AUDIT_HMAC", "").strip().lower()
+TUIJIN_AUDIT_KEY = os.environ.get("TUIJIN_AUDIT_KEY", "")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
@@ -190,6 +214,37 @@ if SECURE:
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Only allows a submission to the browsers' preload list, which stays the operator's
+    # deliberate step (docs/operations.md); an intranet name is never submitted.
+    SECURE_HSTS_PRELOAD = True
+# Addresses of the reverse proxies (nginx) whose X-Forwarded-For is believed; the client's
+# address is REMOTE_ADDR otherwise (tuijin.core.security.client_ip, docs/operations.md).
+TUIJIN_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("TUIJIN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# The lockout counts failures per REMOTE_ADDR as ClientAddressMiddleware decided it, never
+# per a header the client could forge.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Content Security Policy (django-csp): scripts and style sheets only from our own static
+# files, no inline script, no plugin, no framing. Inline style *attributes* stay allowed
+# (style-src-attr): templates size cards and charts with them and ECharts sets them; they
+# cannot run code. Images may be data: URIs (QR codes, Bootstrap's icons in its CSS).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -205,9 +260,23 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
+# Uploads: a full disk gives a clear error and leaves no half-written file (tuijin/core/storage.py).
+STORAGES = {
+    "default": {"BACKEND": "tuijin.core.storage.Storage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 TUIJIN_MAX_IMPORT_BYTES = int(os.environ.get("TUIJIN_MAX_IMPORT_BYTES", str(10 * 1024 * 1024)))
+# Limits an uploaded Excel file must meet before it is unpacked or read (tuijin/core/workbooks.py):
+# zip entries, total unpacked size, compression ratio of a member over 1 MB, rows and columns.
+TUIJIN_IMPORT_MAX_ENTRIES = int(os.environ.get("TUIJIN_IMPORT_MAX_ENTRIES", "200"))
+TUIJIN_IMPORT_MAX_UNZIPPED_BYTES = int(
+    os.environ.get("TUIJIN_IMPORT_MAX_UNZIPPED_BYTES", str(100 * 1024 * 1024))
+)
+TUIJIN_IMPORT_MAX_RATIO = int(os.environ.get("TUIJIN_IMPORT_MAX_RATIO", "100"))
+TUIJIN_IMPORT_MAX_ROWS = int(os.environ.get("TUIJIN_IMPORT_MAX_ROWS", "200000"))
+TUIJIN_IMPORT_MAX_COLUMNS = int(os.environ.get("TUIJIN_IMPORT_MAX_COLUMNS", "200"))
 # Overdue working days after which a supervision order goes to the contact leader (twice that:
 # to the principal leaders), and after which an enterprise request becomes a supervision order.
 TUIJIN_ORDER_ESCALATE_AFTER = int(os.environ.get("TUIJIN_ORDER_ESCALATE_AFTER", "3"))
@@ -226,6 +295,12 @@ REST_FRAMEWORK = {
     ],
     # Keyset pages with a bounded count (tuijin/core/paging.py): fast at any depth.
     "DEFAULT_PAGINATION_CLASS": "tuijin.core.paging.KeysetPagination",
+    # JSON with a bound on nesting (tuijin/core/parsers.py), forms and uploads as DRF's own.
+    "DEFAULT_PARSER_CLASSES": [
+        "tuijin.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tuijin.core.api.exception_handler",
@@ -238,6 +313,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several fields (``check --deploy`` warns otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "HalfEnum": "tuijin.outreach.models.Half",
+        "LeadStatusEnum": "tuijin.outreach.models.LeadStatus",
+    },
+    # Every operation documents its refusals (400/401/403/404/412) in the error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tuijin.core.schema.document_refusals",
+    ],
 }
 
 # --- Background work ------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def build_county(code: str = "339901", name: str = "清溪县", prefix: str = ""
     users = {
         role: create_account(person, f"{prefix}{role}", PASSWORD) for role, person in people.items()
     }
-    for role in (Role.ENTERPRISE, Role.BANK, Role.ADMIN):
+    for role in (Role.ENTERPRISE, Role.BANK, Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
         is_admin = role == Role.ADMIN
         user = User.objects.create(
             username=f"{prefix}{role}", region=region, is_staff=is_admin, is_superuser=is_admin

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tuijin.core import views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("tuijin.core.urls_accounts")),
     path("directory/", include("tuijin.core.urls_directory")),
     path("audit/", include("tuijin.core.urls_audit")),
+    path("security/", include("tuijin.core.urls_security")),
     path("calendar/", views.calendar_page, name="calendar"),
     path("inbox/", views.inbox, name="inbox"),
     path("channels/", include("tuijin.core.urls_channels")),
@@ -28,7 +29,7 @@ urlpatterns = [
     path("cockpit/", include("tuijin.cockpit.urls")),
     path("api/", include("tuijin.core.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

@@ -25,12 +25,8 @@ stored and the log is clean; exits 1 otherwise (the first failures are printed b
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,10 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "Qingxi@2026"
-LOCKED = re.compile(r"database is locked", re.IGNORECASE)
-
+from common import LOCKED, PASSWORD, ROOT, free_port, server_env, start_server, stop_server
 
 # --- the Django side (run in a subprocess with the data folder's settings) ---------------------
 
@@ -296,18 +289,8 @@ def _writer(base: str, job: dict, tag: str, deadline: float, tally: Tally) -> No
 # --- orchestration -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _env(data_dir: Path) -> dict:
-    env = {**os.environ, "TUIJIN_DATA_DIR": str(data_dir)}
-    env.pop("DATABASE_URL", None)  # this is the embedded SQLite's test
-    env.pop("TUIJIN_DEBUG", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
+    return server_env(data_dir)  # this is the embedded SQLite's test: no DATABASE_URL
 
 
 def _sub(data_dir: Path, *args: str) -> str:
@@ -323,52 +306,6 @@ def _sub(data_dir: Path, *args: str) -> str:
     if done.returncode != 0:
         raise SystemExit(f"失败：{' '.join(args)}\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return done.stdout
-
-
-def start_server(data_dir: Path, port: int, workers: int, log) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tuijin.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=_env(data_dir),
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stopped by its id, nothing else
-    )
-    import urllib.request
-
-    started = time.monotonic()
-    while time.monotonic() - started < 300:  # many workers boot slowly on 2 cores
-        if server.poll() is not None:
-            raise SystemExit(f"服务未能启动（状态 {server.returncode}），见 {log.name}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                if resp.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit(f"服务 300 秒内未就绪，见 {log.name}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):  # gunicorn and the worker, if they outlive it
-        os.killpg(server.pid, signal.SIGTERM)
 
 
 def sweep_until(data_dir: Path, deadline: float, tally: Tally) -> None:

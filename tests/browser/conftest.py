@@ -55,6 +55,13 @@ def browser_context_args(browser_context_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def no_required_two_step(settings):
+    """The live server runs in this process: two-step sign-in is required of no role, so
+    the tests sign in with a password alone; test_otp.py sets the production default back."""
+    settings.TUIJIN_OTP_REQUIRED_ROLES = ()
+
+
 @pytest.fixture
 def phone_page(new_context):
     """A page the size of a phone (390×844 CSS pixels, touch), for on-site reporting."""

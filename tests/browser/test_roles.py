@@ -15,7 +15,7 @@ COUNTY_VIEW = ["驾驶舱", "通报", "走访覆盖"]
 OFFICE_EXTRA = ["台账导入", "项目设置", "企业导入", "12345工单导入", "诉求时限", "企业账号核验"]
 OFFICE_EXTRA += [*COUNTY_VIEW, *OUTREACH, *DRIVES]
 MENUS = {
-    "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入", "审计日志"]
+    "admin": [*GOV_MENU, *OFFICE_EXTRA, "我的项目", "待填报", "通讯录导入"]
     + ["消息推送", "后台管理"],
     "principal": [*GOV_MENU, "我的项目", *COUNTY_VIEW, *OUTREACH, *DRIVES],
     "leader": [*GOV_MENU, "我的项目", *OUTREACH, *DRIVES],
@@ -25,6 +25,9 @@ MENUS = {
     "department": [*GOV_MENU, "待填报"],
     "enterprise": ["首页", "消息", "我的诉求", "提交诉求"],
     "bank": ["首页", "消息"],
+    # Separation of duties: security and audit administrators see only their own pages.
+    "security": ["首页", "消息", "安全日志", "账号与角色"],
+    "auditor": ["首页", "消息", "审计日志", "审计链校验", "安全日志"],
 }
 
 

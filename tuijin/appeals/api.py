@@ -25,7 +25,9 @@ class AppealSerializer(serializers.ModelSerializer):
     source_display = serializers.CharField(source="get_source_display", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     topic_display = serializers.CharField(source="get_topic_display", read_only=True)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None)
+    lead_unit_name = serializers.CharField(
+        source="lead_unit.name", read_only=True, default=None, allow_null=True
+    )
     rating_display = serializers.CharField(source="get_rating_display", read_only=True)
 
     class Meta:
@@ -67,6 +69,7 @@ class AppealSerializer(serializers.ModelSerializer):
             "rating_display",
             "reopen_count",
             "escalated",
+            "version",
         ]
 
 
@@ -132,8 +135,12 @@ class AppealViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class AppealEventSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, default=None, allow_null=True
+    )
+    actor_name = serializers.CharField(
+        source="actor.__str__", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = AppealEvent

@@ -24,10 +24,10 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from tuijin.core.imports import Change, ImportRejected, RowError
 from tuijin.core.models import Region, User
+from tuijin.core.workbooks import bounded_rows, open_workbook
 from tuijin.enterprises.models import Enterprise
 from tuijin.enterprises.validators import credit_code_error, normalise_credit_code
 
@@ -154,15 +154,16 @@ def _read(source: Source) -> bytes:
     return source.read()
 
 
+def _file_error(message: str) -> HotlineImportError:
+    return HotlineImportError([RowError(None, None, message)])
+
+
 def _xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # zip, XML and openpyxl errors all mean "not a workbook"
-        raise HotlineImportError([RowError(None, None, NOT_READABLE)]) from exc
+    book = open_workbook(io.BytesIO(data), _file_error, NOT_READABLE)  # zip bombs, DTDs
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()
-        return [tuple(values) for values in sheet.iter_rows(values_only=True)]
+        return [tuple(values) for values in bounded_rows(sheet, _file_error)]
     except Exception as exc:
         raise HotlineImportError(
             [RowError(None, None, "文件内容损坏，无法读取，请在 Excel 中打开后重新保存再导入")]

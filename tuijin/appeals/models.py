@@ -10,15 +10,17 @@ happens is an ``AppealEvent``, which is what the sweep reads to stay idempotent.
 from __future__ import annotations
 
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tuijin.core.fields import EncryptedCharField, KeyedHashField
+from tuijin.core.files import stored_suffix
 from tuijin.core.models import Region, Unit
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 # The county's enterprise service office (企业服务办): dispatches, approves extensions, calls back.
 # In the demo county the project office doubles as the service office.
@@ -62,7 +64,7 @@ class AppealQuerySet(ScopedQuerySet):
         return in_region.filter(q).distinct() if q else self.none()
 
 
-class Appeal(models.Model):
+class Appeal(Versioned):
     """One enterprise request (诉求), numbered per county and year: 诉〔2026〕123号."""
 
     class Source(models.TextChoices):
@@ -121,7 +123,8 @@ class Appeal(models.Model):
     )
     enterprise_name = models.CharField("企业名称", max_length=120)
     contact_name = models.CharField("联系人", max_length=40, blank=True)
-    contact_mobile = models.CharField("联系电话", max_length=20, blank=True)
+    contact_mobile = EncryptedCharField("联系电话", max_length=20, blank=True)
+    contact_mobile_hash = KeyedHashField("联系电话", source="contact_mobile")
     visit_opinion = models.OneToOneField(
         "enterprises.VisitOpinion",
         verbose_name="走访意见",
@@ -311,8 +314,8 @@ ENTERPRISE_EVENT_KINDS = frozenset(
 
 
 def _attachment_path(instance, filename: str) -> str:
-    """Stored names never come from the user; only the extension is kept."""
-    suffix = PurePath(filename).suffix.lower()[:10]
+    """Stored names never come from the user: a random id and the checked type's extension."""
+    suffix = stored_suffix(filename)
     name = uuid.uuid4().hex
     return f"appeals/{name[:2]}/{name}{suffix}"
 
@@ -338,7 +341,7 @@ class AppealAttachment(models.Model):
         return self.name
 
 
-class DeadlineRule(models.Model):
+class DeadlineRule(Versioned):
     """A county's deadlines for one class and urgency, in working days (0 = the same day)."""
 
     region = models.ForeignKey(
@@ -388,7 +391,8 @@ class EnterpriseAccount(models.Model):
         related_name="accounts",
     )
     contact_name = models.CharField("联系人", max_length=40)
-    contact_mobile = models.CharField("联系人手机", max_length=20)
+    contact_mobile = EncryptedCharField("联系人手机", max_length=20)
+    contact_mobile_hash = KeyedHashField("联系人手机", source="contact_mobile")
     verified = models.BooleanField("已核验", default=False)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -21,11 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuijin.core import workdays
 from tuijin.core.actions import perform
 from tuijin.core.childrows import ChildRows, annotate, attach, loaded
+from tuijin.core.files import content_type_for
 from tuijin.core.models import Unit
 from tuijin.core.paging import bounded_counts, capped_options, count_text, page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
+from tuijin.core.versioning import StaleWrite, posted_version
 from tuijin.enterprises.models import Enterprise, VisitOpinion
 
 from . import deadlines, services
@@ -415,8 +417,13 @@ def _act(request: HttpRequest, pk: int, right: str, form_class=None, files: bool
     """The request if the user may take this action, and the bound form (or None)."""
     appeal = _appeal(request, pk)
     if not getattr(rights(request.user, appeal, timezone.localdate()), right):
-        # Say why rather than a bare 403: the status moved on or the time is up.
-        messages.error(request, "您现在不能对这件诉求执行此操作（状态已变化或已超过时限）")
+        # Say why rather than a bare 403: the status moved on (who did what, when the page
+        # was older than the request) or the time is up.
+        expected = posted_version(request)
+        if expected not in (None, appeal.version):
+            messages.error(request, StaleWrite(appeal, expected).message)
+        else:
+            messages.error(request, "您现在不能对这件诉求执行此操作（状态已变化或已超过时限）")
         return appeal, None
     if form_class is None:
         return appeal, True
@@ -430,7 +437,9 @@ def _act(request: HttpRequest, pk: int, right: str, form_class=None, files: bool
 
 
 def _done(request: HttpRequest, appeal: Appeal, call, success: str) -> HttpResponse:
-    return perform(request, call, success, services.AppealRuleError, "appeals:detail", appeal.pk)
+    return perform(
+        request, call, success, services.AppealRuleError, "appeals:detail", appeal.pk, appeal
+    )
 
 
 @role_required(SERVICE_OFFICE_ROLES)
@@ -578,7 +587,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         attached.file.open("rb"),
         as_attachment=True,
         filename=attached.name,
-        content_type="application/octet-stream",
+        content_type=content_type_for(attached.file.name),
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

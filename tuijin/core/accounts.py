@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from . import security
 from .models import AuditChainHead, Person, User
 from .roles import DIRECTORY_TO_ACCESS, Role
 
@@ -25,7 +26,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.UNIT_STAFF: ["view_unit", "view_person", "change_person"],
     Role.ENTERPRISE: [],
     Role.BANK: [],
+    Role.SECURITY_ADMIN: ["view_securityevent"],
+    Role.AUDIT_ADMIN: ["view_logentry", "view_securityevent", "view_auditseal"],
 }
+
+# The trail is not the system administrator's: he holds every other core permission.
+_TRAIL_MODELS = ("logentry", "securityevent", "auditseal", "auditchainhead")
 
 
 def ensure_roles() -> None:
@@ -39,7 +45,7 @@ def ensure_roles() -> None:
         group = groups.get(role.value) or Group.objects.create(name=role.value)
         group_ids.append(group.pk)
         perms = (
-            by_codename.values()
+            [p for p in by_codename.values() if not p.codename.endswith(_TRAIL_MODELS)]
             if role == Role.ADMIN
             else [by_codename[c] for c in ROLE_PERMISSIONS[role] if c in by_codename]
         )
@@ -57,6 +63,11 @@ def ensure_roles() -> None:
     AuditChainHead.objects.get_or_create(pk=1)
 
 
+def role_names(codes) -> str:
+    labels = [Role(code).label for code in sorted(codes, key=list(Role).index)]
+    return "、".join(labels) or "无"
+
+
 def access_roles_of(person: Person) -> set[str]:
     return {DIRECTORY_TO_ACCESS[r.role].value for r in person.roles.all()}
 
@@ -68,8 +79,14 @@ def sync_account(person: Person) -> None:
     if user is None:
         return
     wanted = access_roles_of(person)
-    keep = {g.name for g in user.groups.all()} - {r.value for r in DIRECTORY_TO_ACCESS.values()}
-    user.groups.set(Group.objects.filter(name__in=wanted | keep))
+    before = {g.name for g in user.groups.all()}
+    keep = before - {r.value for r in DIRECTORY_TO_ACCESS.values()}
+    if before != wanted | keep:
+        user.groups.set(Group.objects.filter(name__in=wanted | keep))
+        security.record_permission_change(
+            f"账号 {user.get_username()} 的角色随通讯录变更："
+            f"{role_names(before)} → {role_names(wanted | keep)}"
+        )
     if user.region_id != person.region_id or user.display_name != person.name:
         user.region_id, user.display_name = person.region_id, person.name
         user.save(update_fields=["region", "display_name"])

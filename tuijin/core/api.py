@@ -12,10 +12,14 @@ from . import security
 from .models import Person, Region, SecurityEvent, Unit
 from .roles import GOVERNMENT
 from .scoping import CHANGE, scope_of
+from .versioning import StaleWrite
+from .versioning_api import PreconditionFailed, VersionedViewMixin, precondition_failed
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus a log entry for every refusal and a stable error shape."""
+    if isinstance(exc, StaleWrite):  # a lost race or a stale If-Match: 412, what changed
+        exc = precondition_failed(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -26,6 +30,8 @@ def exception_handler(exc, context):
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, ValidationError):
         response.data = {"error": "invalid", "message": "提交的数据有误", "fields": detail}
+    elif isinstance(exc, PreconditionFailed):
+        response.data = {"error": "stale", "message": str(exc.detail), "current": exc.current}
     else:
         message = detail.get("detail", detail) if isinstance(detail, dict) else detail
         response.data = {"error": code, "message": str(message)}
@@ -43,8 +49,9 @@ class RolePermission(permissions.IsAuthenticated):
         return scope_of(request.user).has(*view.allowed_roles)
 
 
-class ScopedViewSetMixin:
-    """Every read goes through the model's ``visible_to``; writes through ``CHANGE`` scope."""
+class ScopedViewSetMixin(VersionedViewMixin):
+    """Every read goes through the model's ``visible_to``; writes through ``CHANGE`` scope;
+    versioned records carry an ETag and refuse a stale If-Match (``versioning_api``)."""
 
     base_queryset = None
     allowed_roles: tuple[str, ...] = GOVERNMENT
@@ -66,20 +73,37 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "region", "name", "short_name", "kind", "kind_display", "order"]
+        fields = ["id", "region", "name", "short_name", "kind", "kind_display", "order", "version"]
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, default=None, allow_null=True
+    )
     roles = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
-        fields = ["id", "region", "unit", "unit_name", "name", "title", "mobile", "roles"]
+        fields = [
+            "id",
+            "region",
+            "unit",
+            "unit_name",
+            "name",
+            "title",
+            "mobile",
+            "roles",
+            "version",
+        ]
         read_only_fields = ["region", "unit", "name"]
 
     def get_roles(self, person: Person) -> list[str]:
         return [r.role for r in person.roles.all()]
+
+    def validate_mobile(self, mobile: str) -> str:
+        if self.instance and (message := self.instance.mobile_taken_message(mobile)):
+            raise serializers.ValidationError(message)
+        return mobile
 
 
 class UnitFilter(django_filters.FilterSet):

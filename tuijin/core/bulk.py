@@ -4,7 +4,9 @@ One INSERT path serves the import services and the scaled seed alike: ``insert_r
 new model instances (an import's plans, reports, responsible persons) or plain tuples of
 database values in the order of ``fields`` (the seed's millions of reports, an import's
 milestones); ``insert_returning`` inserts instances whose ids are needed back (an import's new
-projects, a batch of audit entries). None of them sends signals, like ``bulk_create``.
+projects, a batch of audit entries); ``reserve_ids`` then ``insert_reserved`` do it in two steps,
+so that rows pointing at new records can be written before them. None of them sends signals,
+like ``bulk_create``.
 
 SQLite runs each as prepared statements in the process (``executemany``; multi-row INSERT …
 RETURNING for the ids). PostgreSQL gets the rows through COPY: as INSERT statements every
@@ -45,6 +47,12 @@ def update_rows(model: type[Model], instances: Iterable[Model], fields: Sequence
     connection = connections[router.db_for_write(model)]
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
+    # A new encrypted value needs its keyed hash stored with it.
+    columns += [
+        f.hash_field()
+        for f in columns
+        if getattr(f, "hash_name", None) and f.hash_name not in fields
+    ]
     pk = meta.pk
     params = [
         [pk.get_db_prep_save(row.pk, connection)]
@@ -52,9 +60,19 @@ def update_rows(model: type[Model], instances: Iterable[Model], fields: Sequence
         for row in rows
     ]
     table = quote(meta.db_table)
+    from .versioning import VERSION_FIELD, bump_columns
+
+    # An edit of a versioned record moves its version on, as a save would (no lost update).
+    bump = f", {quote(VERSION_FIELD)} = {table}.{quote(VERSION_FIELD)} + 1"
+    if bump_columns(model, fields):
+        for row in rows:  # the objects say what is stored, as after a save
+            if VERSION_FIELD in row.__dict__:
+                row.version += 1
+    else:
+        bump = ""
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in columns) + bump
             sql = f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s"
             cursor.executemany(sql, [values[1:] + values[:1] for values in params])
             return len(rows)
@@ -65,6 +83,7 @@ def update_rows(model: type[Model], instances: Iterable[Model], fields: Sequence
         other = "(" + ", ".join(["%s"] * len(casts)) + ")"
         names = ", ".join(f"c{i}" for i in range(len(casts)))
         sets = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(columns, start=1))
+        sets += bump
         size = max(1, min(BATCH, MAX_PARAMS // len(casts)))
         for start in range(0, len(params), size):
             chunk = params[start : start + size]
@@ -192,6 +211,7 @@ def insert_rows(
         rows = map(instance_values(model, columns), rows)
     else:
         columns = [model._meta.get_field(name) for name in fields]
+        columns, rows = _encrypt_tuples(model, columns, rows)
     connection = connections[router.db_for_write(model)]
     table = model._meta.db_table
     if connection.vendor == "postgresql":
@@ -206,6 +226,31 @@ def insert_rows(
             cursor.executemany(sql, chunk)
             count += len(chunk)
     return count
+
+
+def _encrypt_tuples(
+    model: type[Model], columns: list[models.Field], rows: Iterable[Sequence[Any]]
+) -> tuple[list[models.Field], Iterable[Sequence[Any]]]:
+    """Tuples hold plain values: encrypted fields (mobile numbers) are encrypted here and
+    their keyed hash added as a column, as saving an instance would."""
+    from . import crypto
+    from .fields import EncryptedCharField
+
+    secret = [i for i, f in enumerate(columns) if isinstance(f, EncryptedCharField)]
+    if not secret:
+        return columns, rows
+    names = {f.name for f in columns}
+    added = [i for i in secret if columns[i].hash_name not in names]
+    columns = columns + [columns[i].hash_field() for i in added]
+
+    def convert(row: Sequence[Any]) -> list[Any]:
+        out = list(row)
+        hashes = [crypto.keyed_hash(out[i] or "") for i in added]
+        for i in secret:
+            out[i] = crypto.encrypt(out[i]) if out[i] else out[i]
+        return out + hashes
+
+    return columns, map(convert, rows)
 
 
 def insert_returning(model: type[Model], instances: Sequence[Model]) -> list[int]:
@@ -229,14 +274,8 @@ def insert_returning(model: type[Model], instances: Sequence[Model]) -> list[int
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        ids = _reserve_ids(connection, model, len(instances))
-        _set_ids(connection, instances, ids)
-        _copy(
-            connection,
-            meta.db_table,
-            [meta.pk.column] + [f.column for f in columns],
-            ([row.pk, *values(row)] for row in instances),
-        )
+        ids = reserve_ids(model, instances)
+        insert_reserved(model, instances)
         return ids
     names = ", ".join(quote(f.column) for f in columns)
     marks = f"({', '.join(['%s'] * len(columns))})"
@@ -258,21 +297,79 @@ def insert_returning(model: type[Model], instances: Sequence[Model]) -> list[int
     return ids
 
 
+def reserve_ids(model: type[Model], instances: Sequence[Model]) -> list[int]:
+    """Give new ``instances`` their ids before they are inserted (``insert_reserved``), so
+    that rows pointing at them can be written first: foreign keys are checked at commit.
+
+    PostgreSQL takes the ids from the table's sequence. SQLite moves the table's
+    AUTOINCREMENT counter past them, which only a write transaction may do safely (it holds
+    the database's write lock from its start: Tuijin opens them IMMEDIATE).
+    """
+    if not instances:
+        return []
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    table, pk = meta.db_table, meta.pk.column
+    quote = connection.ops.quote_name
+    n = len(instances)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(table), pk, n],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+        else:
+            if not connection.in_atomic_block:
+                raise RuntimeError("reserve_ids: only inside a write transaction on SQLite")
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            counter = cursor.fetchone()
+            cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")
+            top = max(counter[0] if counter else 0, cursor.fetchone()[0] or 0)
+            if counter:
+                cursor.execute(
+                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [top + n, table]
+                )
+            else:
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top + n]
+                )
+            ids = list(range(top + 1, top + n + 1))
+    for instance, new_id in zip(instances, ids, strict=True):
+        instance.pk = new_id
+    return ids
+
+
+def insert_reserved(model: type[Model], instances: Sequence[Model]) -> int:
+    """INSERT ``instances`` whose ids ``reserve_ids`` gave, with those ids; returns how many."""
+    meta = model._meta
+    columns = insert_fields(model)
+    values = instance_values(model, columns)
+    connection = connections[router.db_for_write(model)]
+    names = [meta.pk.column] + [f.column for f in columns]
+    rows = ([row.pk, *values(row)] for row in instances)
+    if connection.vendor == "postgresql":
+        count = _copy(connection, meta.db_table, names, rows)
+    else:
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, names))}) "
+            f"VALUES ({', '.join(['%s'] * len(names))})"
+        )
+        count = 0
+        with connection.cursor() as cursor:
+            while chunk := list(itertools.islice(rows, BATCH)):
+                cursor.executemany(sql, chunk)
+                count += len(chunk)
+    for instance in instances:
+        instance._state.adding, instance._state.db = False, connection.alias
+    return count
+
+
 def _set_ids(connection, instances: Sequence[Model], ids: list[int]) -> None:
     for instance, pk in zip(instances, ids, strict=True):
         instance.pk = pk
         instance._state.adding, instance._state.db = False, connection.alias
-
-
-def _reserve_ids(connection, model: type[Model], n: int) -> list[int]:
-    """``n`` new ids from the table's sequence (PostgreSQL), ascending."""
-    meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(meta.db_table), meta.pk.column, n],
-        )
-        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _copy(connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

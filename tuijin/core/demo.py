@@ -99,6 +99,8 @@ ACCOUNTS = [
     ("department", Role.UNIT_STAFF, ("县交通运输局", DirectoryRole.UNIT_LIAISON)),
     ("enterprise", Role.ENTERPRISE, None),
     ("bank", Role.BANK, None),
+    ("security", Role.SECURITY_ADMIN, None),
+    ("auditor", Role.AUDIT_ADMIN, None),
 ]
 
 

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import models, transaction
-from openpyxl import load_workbook
 
 from .accounts import sync_account
 from .imports import ImportRejected
 from .models import Person, PersonRole, Region, Unit
 from .models.directory import mobile_validator
 from .roles import DirectoryRole
+from .workbooks import bounded_rows, open_workbook
 
 Source = str | PathLike[str] | IO[bytes]
 
@@ -174,10 +174,7 @@ def _read_handle(handle: IO[bytes]) -> dict[str, Rows]:
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         raise _file_error(OLD_XLS)
     handle.seek(start)
-    try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, XML and openpyxl errors: all mean "not a workbook"
-        raise _file_error(NOT_XLSX) from exc
+    workbook = open_workbook(handle, _file_error, NOT_XLSX)  # zip bombs, DTDs, size limits
     try:
         names = {name.strip(): name for name in workbook.sheetnames}
         missing = [sheet for sheet in KINDS if sheet not in names]
@@ -202,7 +199,7 @@ def _sheet_rows(sheet: str, worksheet: Any) -> Rows:
     # The stored dimension can be wrong (some tools write A1); it would cut columns off.
     worksheet.reset_dimensions()
     rows: Rows = []
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+    for number, values in enumerate(bounded_rows(worksheet, _file_error), start=1):
         if all(_text(v) == "" for v in values):
             continue
         if len(rows) >= MAX_ROWS:

@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from . import security
 from .imports import neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -190,11 +191,12 @@ def xlsx_response(write: Callable[[IO[bytes]], Any], filename: str, fallback: st
     """
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, suffix=".xlsx")  # noqa: SIM115 (the response closes it)
     try:
-        write(spool)
+        rows = write(spool)
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
+    security.record_export(filename, rows if isinstance(rows, int) else None)  # who, for the log
     response = FileResponse(spool, content_type=XLSX)
     response["Content-Disposition"] = attachment(filename, fallback)
     response["Cache-Control"] = "no-store"

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .models import Person, Unit
+from .versioning import VersionedFormMixin
 
 
 class LoginForm(AuthenticationForm):
@@ -15,12 +16,18 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(VersionedFormMixin, forms.ModelForm):
     """What a unit may keep current about its own people."""
 
     class Meta:
         model = Person
         fields = ["title", "mobile"]
+
+    def clean_mobile(self) -> str:
+        mobile = self.cleaned_data["mobile"]
+        if message := self.instance.mobile_taken_message(mobile):
+            raise forms.ValidationError(message)
+        return mobile
 
 
 class UnitFilterForm(forms.Form):

@@ -25,6 +25,8 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import _cast_number
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from .workbooks import Fail, check_size, limit
+
 # Cells that a spreadsheet would run as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -41,7 +43,9 @@ _VALUE, _INLINE = f"{{{SHEET_MAIN_NS}}}v", f"{{{SHEET_MAIN_NS}}}is"
 _TEXT, _RUN = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
 
 
-def sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def sheet_rows(
+    worksheet: ReadOnlyWorksheet, fail: Fail | None = None
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(Excel row number, cell values) of each row the sheet stores, read as openpyxl's
     read-only ``iter_rows(values_only=True)`` reads them (cached values of formulas, dates by
     their number format, shared and inline strings), five times faster.
@@ -50,7 +54,12 @@ def sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, .
     per cell: for a 10,000-row ledger that is most of the import's time. Here libxml2 hands
     over whole rows; entities are not expanded and nothing is fetched from the network. Rows
     are as long as their last stored cell; rows the sheet does not store are left out.
+
+    With ``fail``, reading stops at the import limits (TUIJIN_IMPORT_MAX_ROWS, _COLUMNS)
+    whatever the sheet claims: ``fail(message)`` is raised at the first row or cell beyond.
     """
+    max_rows = limit("TUIJIN_IMPORT_MAX_ROWS") if fail else None
+    max_columns = limit("TUIJIN_IMPORT_MAX_COLUMNS") if fail else None
     book = worksheet.parent
     strings, epoch = worksheet._shared_strings, book.epoch
     dates, durations = book._date_formats, book._timedelta_formats
@@ -62,6 +71,8 @@ def sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, .
         columns: dict[str, int] = {}  # a cell reference's letters -> its column number
         for _, row in parser:
             number = int(float(row.get("r"))) if row.get("r") else number + 1
+            if max_rows is not None and number > max_rows:
+                check_size(worksheet.title, number, 0, fail)
             values: list[Any] = []
             for cell in row.iterchildren(_CELL):
                 ref = cell.get("r")
@@ -70,8 +81,14 @@ def sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, .
                     column = columns.get(letters)
                     if column is None:
                         column = columns[letters] = column_index_from_string(letters)
+                    if max_columns is not None and column > max_columns:
+                        _wide(worksheet.title, column, cell, fail)
+                        continue  # a formatted empty cell far right: as if absent
                     if column - 1 > len(values):
                         values.extend([None] * (column - 1 - len(values)))
+                elif max_columns is not None and len(values) >= max_columns:
+                    _wide(worksheet.title, len(values) + 1, cell, fail)
+                    continue
                 kind = cell.get("t")
                 if kind == "inlineStr":  # what exports (ours among them) write for text
                     inline = None
@@ -85,6 +102,12 @@ def sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, .
             while row.getprevious() is not None:  # keep memory flat over long sheets
                 del row.getparent()[0]
             yield number, tuple(values)
+
+
+def _wide(title: str, column: int, cell, fail: Fail) -> None:
+    """A cell beyond the column limit: refused unless it holds nothing."""
+    if any((child.text or "").strip() or len(child) for child in cell):
+        check_size(title, 0, column, fail)
 
 
 def _cell_value(cell, strings, epoch, dates, durations) -> Any:

@@ -16,6 +16,15 @@ class Role(models.TextChoices):
     UNIT_STAFF = "unit_staff", "单位联络员"
     ENTERPRISE = "enterprise", "企业"
     BANK = "bank", "银行"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+# Separation of duties (三权分立): no account holds two of these. The system administrator
+# runs accounts, directory, configuration and channels; the security administrator assigns
+# roles, unlocks accounts, ends sessions and reads the security log; the audit administrator
+# reads the audit trail and the security log and verifies the chain, and changes nothing.
+ADMIN_DUTIES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
 # The county's officials, as against enterprises, banks and the public.

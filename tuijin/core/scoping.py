@@ -41,6 +41,14 @@ class Scope:
         return self.is_admin or bool(self.roles.intersection(roles))
 
     @property
+    def cache_key(self) -> str:
+        """What decides what this user may see, as text for a cache key: users of the same
+        roles, regions, unit and person see the same rows (the user's id is not part of it)."""
+        regions = ",".join(map(str, sorted(self.region_ids)))
+        roles = ",".join(sorted(self.roles))
+        return f"{roles}|{int(self.is_admin)}|{regions}|{self.unit_id}|{self.person_id}"
+
+    @property
     def county_wide(self) -> bool:
         """Sees the whole directory of its region(s)."""
         return self.is_admin or bool(self.roles & COUNTY_ROLES)

@@ -7,13 +7,14 @@ from django.dispatch import receiver
 
 from . import security
 from .models import SecurityEvent, User
-from .sessions import end_sessions, start
+from .sessions import end_sessions, hold_after_login, start
 
 
 @receiver(user_logged_in, dispatch_uid="tuijin_login")
 def on_login(sender, request, user, **kwargs):
     security.record(SecurityEvent.Kind.LOGIN, request, user=user)
     start(request)
+    hold_after_login(request, user)
 
 
 @receiver(user_logged_out, dispatch_uid="tuijin_logout")

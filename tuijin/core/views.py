@@ -13,8 +13,9 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -32,10 +33,11 @@ from .imports import preview_then_confirm
 from .models import Notification, Person, PersonRole, SecurityEvent, Unit, WorkdayOverride
 from .paging import page_for
 from .panels import unit_panels, unit_rows
-from .permissions import role_required
+from .permissions import duty_required, role_required
 from .roles import GOVERNMENT, Role
 from .scoping import CHANGE, get_visible_or_404, scope_of
 from .templatetags.tuijin import preload_audit
+from .versioning import StaleWrite
 
 PAGE_SIZE = 30
 
@@ -158,9 +160,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("您只能修改本单位人员的信息")
         form = PersonForm(request.POST, instance=person)
         if form.is_valid():
-            form.save()
-            messages.success(request, f"已保存 {person.name} 的信息")
-            return redirect("directory:person-detail", pk=pk)
+            try:
+                form.save()  # refused if the person was updated since the form was read
+            except StaleWrite as exc:
+                form.refuse_stale(exc)
+            else:
+                messages.success(request, f"已保存 {person.name} 的信息")
+                return redirect("directory:person-detail", pk=pk)
     history = LogEntry.objects.get_for_object(person).select_related("actor", "content_type")[:50]
     history = preload_audit(history, known=[person.region, person.unit, person.user])
     return render(
@@ -194,9 +200,24 @@ def directory_import(request: HttpRequest) -> HttpResponse:
 AUDITED_MODELS = ("region", "unit", "person", "personrole", "workdayoverride", "user")
 
 
-@role_required((Role.SUPERVISION,))
-def audit_list(request: HttpRequest) -> HttpResponse:
-    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+# Who reads the business audit trail: the supervision office (its county's trail, as before)
+# and the audit administrator. Not the system administrator, whose own actions are in it.
+AUDIT_READERS = (Role.SUPERVISION, Role.AUDIT_ADMIN)
+
+
+def audit_entries(request: HttpRequest):
+    """The trail of the reader's county (entries by its accounts, by county-less accounts and
+    by the system), filtered as the page's form asks; returns (entries, types, filters)."""
+    scope = scope_of(request.user)
+    entries = (
+        LogEntry.objects.select_related("actor", "content_type")
+        .filter(
+            Q(actor__isnull=True)
+            | Q(actor__region__isnull=True)
+            | Q(actor__region_id__in=scope.region_ids)
+        )
+        .order_by("-timestamp")
+    )
     # From Django's content-type cache (one query the first time in a process, none after).
     types = sorted(
         ContentType.objects.get_for_models(
@@ -217,10 +238,18 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(**{lookup: dt.date.fromisoformat(value)}) if value else entries
         except ValueError:
             messages.error(request, f"日期格式不正确：{value[:20]}，应为 YYYY-MM-DD")
+    filters = {"actor": actor, "model": model, "since": since, "until": until}
+    return entries, types, filters
+
+
+@duty_required(AUDIT_READERS)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    entries, types, filters = audit_entries(request)
     context = {
         "page": _page(request, entries),
         "types": types,
-        "filters": {"actor": actor, "model": model, "since": since, "until": until},
+        "filters": filters,
+        "query": request.GET.urlencode(),
     }
     return render(request, "core/audit_list.html", context)
 
@@ -291,8 +320,12 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):  # API clients get the API's error shape
+        return JsonResponse({"error": "not_found", "message": "记录不存在"}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    """The Chinese 500 page, rendered without a request context: the error may be a lost
+    database connection, and the context processors (menu, user, messages) would need it."""
+    return HttpResponseServerError(loader.render_to_string("500.html"))

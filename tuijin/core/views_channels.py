@@ -20,13 +20,14 @@ from .models import Delivery, Region, WebhookChannel
 from .permissions import role_required
 from .roles import Role
 from .scoping import get_visible_or_404, home_region_id
+from .versioning import StaleWrite, VersionedFormMixin
 
 ADMINS = ()  # administrators only
 RECENT_FAILURES = 50
 ROLE_CHOICES = [(r.value, r.label) for r in Role if r != Role.ADMIN]
 
 
-class ChannelForm(forms.Form):
+class ChannelForm(VersionedFormMixin, forms.Form):
     name = forms.CharField(label="名称", max_length=60)
     kind = forms.ChoiceField(label="类型", choices=WebhookChannel.Kind.choices)
     region = forms.ModelChoiceField(label="地区", queryset=Region.objects.none(), empty_label=None)
@@ -97,9 +98,11 @@ def _edit(request: HttpRequest, channel: WebhookChannel | None) -> HttpResponse:
             "roles": channel.roles,
             "active": channel.active,
         }
-    form = ChannelForm(request.POST or None, initial=initial, user=request.user)
+    form = ChannelForm(request.POST or None, initial=initial, user=request.user, versioned=channel)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if channel is not None:
+            form.arm(channel)  # saved only if nobody changed the channel since the form was read
         try:
             saved = service.channel_save(
                 acting_user=request.user,
@@ -115,6 +118,8 @@ def _edit(request: HttpRequest, channel: WebhookChannel | None) -> HttpResponse:
             )
         except service.ChannelRuleError as error:
             form.add_error(None, str(error))
+        except StaleWrite as exc:
+            form.refuse_stale(exc)
         else:
             messages.success(request, f"推送渠道「{saved.name}」已保存")
             return redirect("channels:list")

@@ -39,6 +39,7 @@ class RegisterMeetingSerializer(serializers.ModelSerializer):
             "approved_by_name",
             "approved_at",
             "approval_note",
+            "version",
         ]
 
 
@@ -56,7 +57,9 @@ class RegisterMeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class LeaveSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
-    project_name = serializers.CharField(source="project.name", read_only=True, default=None)
+    project_name = serializers.CharField(
+        source="project.name", read_only=True, default=None, allow_null=True
+    )
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     days = serializers.DecimalField(max_digits=6, decimal_places=1, read_only=True)
 
@@ -83,6 +86,7 @@ class LeaveSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_note",
+            "version",
         ]
 
 
@@ -98,7 +102,9 @@ class LeaveViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class ReceptionSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
-    unit_name = serializers.CharField(source="person.unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="person.unit.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ReceptionLog

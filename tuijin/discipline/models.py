@@ -19,6 +19,7 @@ from django.db import models
 from tuijin.core.models import Person, Region
 from tuijin.core.roles import Role
 from tuijin.core.scoping import Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 # Roles that see the whole county's register, leave and reception time.
 COUNTY_DISCIPLINE_ROLES = (Role.PRINCIPAL, Role.LEADER, Role.SUPERVISION, Role.PROJECT_OFFICE)
@@ -80,7 +81,7 @@ class MeetingQuerySet(ScopedQuerySet):
         return self.filter(models.Q(about_projects=True) | models.Q(project__isnull=False))
 
 
-class Meeting(models.Model):
+class Meeting(Versioned):
     """One meeting in the register (会议登记): who convenes it, when, about what, with whom.
 
     ``restricted`` records whether the invitees include principal leaders of townships,
@@ -175,7 +176,7 @@ class LeaveQuerySet(ScopedQuerySet):
         return own
 
 
-class Leave(models.Model):
+class Leave(Versioned):
     """A leave request (请假). Leave for project work, linked to a project, a site check or an
     outreach trip, is approved at once and recorded; other leave waits for its approver (see
     ``leave``)."""
@@ -355,7 +356,7 @@ class ReceptionTargetQuerySet(ScopedQuerySet):
         return self.filter(region_id__in=scope.region_ids)
 
 
-class ReceptionTarget(models.Model):
+class ReceptionTarget(Versioned):
     """The county's yearly target: cut reception time by this share against last year."""
 
     region = models.ForeignKey(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
+from tuijin.core.versioning import StaleWrite, check_posted_version
 
 from . import leave as leave_rules
 from . import meetings as meeting_rules
@@ -128,6 +129,7 @@ def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _meeting_page(request, meeting, form, status=400)
     try:
+        check_posted_version(request, meeting)  # decided on the page as it is now
         meeting = meeting_rules.meeting_decide(
             acting_user=request.user,
             meeting=meeting,
@@ -137,6 +139,9 @@ def meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except DisciplineRuleError as exc:
         _form_error(form, exc)
         return _meeting_page(request, meeting, form, status=400)
+    except StaleWrite as exc:
+        form.add_error(None, exc.message)
+        return _meeting_page(request, exc.current, form, status=409)
     messages.success(request, f"已审批：{meeting.get_status_display()}")
     return redirect("discipline:meeting", pk=meeting.pk)
 
@@ -227,6 +232,7 @@ def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _leave_page(request, leave, form, status=400)
     try:
+        check_posted_version(request, leave)  # decided on the page as it is now
         leave = leave_rules.leave_decide(
             acting_user=request.user,
             leave=leave,
@@ -236,6 +242,9 @@ def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except DisciplineRuleError as exc:
         _form_error(form, exc)
         return _leave_page(request, leave, form, status=400)
+    except StaleWrite as exc:
+        form.add_error(None, exc.message)
+        return _leave_page(request, exc.current, form, status=409)
     messages.success(request, f"已审批：{leave.get_status_display()}")
     return redirect("discipline:leave", pk=leave.pk)
 

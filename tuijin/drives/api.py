@@ -28,6 +28,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "office",
             "description",
             "status",
+            "version",
         ]
 
     def get_status(self, campaign: Campaign) -> dict:
@@ -39,7 +40,7 @@ class TaskForceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TaskForce
-        fields = ["id", "campaign", "name", "head", "members", "projects"]
+        fields = ["id", "campaign", "name", "head", "members", "projects", "version"]
 
     def get_projects(self, task_force: TaskForce) -> list[int]:
         return [o.project_id for o in task_force.owned.all()]
@@ -61,6 +62,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "trajectory",
             "weekly_plan",
             "figures",
+            "version",
         ]
 
     def get_figures(self, target: Target) -> dict:
@@ -85,6 +87,7 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
             "unit_label",
             "manual_actual",
             "figures",
+            "version",
         ]
 
     def get_figures(self, target: AnnualTarget) -> dict:

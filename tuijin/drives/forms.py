@@ -13,6 +13,7 @@ from django.utils import timezone
 from tuijin.core.formchoices import SharedRows
 from tuijin.core.models import Person, PersonRole, Unit
 from tuijin.core.roles import DirectoryRole
+from tuijin.core.versioning import VersionedFormMixin
 from tuijin.projects.models import Project, Stage
 
 from . import trajectories as tj
@@ -236,7 +237,7 @@ class MonthlyActualForm(forms.Form):
     )
 
 
-class AnnualTargetForm(forms.Form):
+class AnnualTargetForm(VersionedFormMixin, forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     name = forms.CharField(label="目标名称", max_length=60)
     measure = forms.ChoiceField(label="计算口径", choices=Measure.choices)

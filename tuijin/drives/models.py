@@ -21,6 +21,7 @@ from django.db import models
 from tuijin.core.models import Person, Region, Unit
 from tuijin.core.roles import Role
 from tuijin.core.scoping import CHANGE, Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 VALUE = {"max_digits": 14, "decimal_places": 2}
 DRIVE_ROLES = (Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE, Role.SUPERVISION)
@@ -78,7 +79,7 @@ class CampaignChildQuerySet(ScopedQuerySet):
         return self.filter(campaign__in=Campaign.objects.visible_to(scope, action))
 
 
-class Campaign(models.Model):
+class Campaign(Versioned):
     """A drive: dates (100 days by default), leading group, office, task forces, targets."""
 
     region = models.ForeignKey(
@@ -123,7 +124,7 @@ class Campaign(models.Model):
         return (self.end_date - self.start_date).days + 1
 
 
-class TaskForce(models.Model):
+class TaskForce(Versioned):
     """A task force (专项小组) of a drive: head, members and the major projects it owns."""
 
     campaign = models.ForeignKey(
@@ -185,7 +186,7 @@ class TaskForceProject(models.Model):
         return f"{self.task_force} · {self.project}"
 
 
-class Target(models.Model):
+class Target(Versioned):
     """A target of a drive (task force empty) or of one of its task forces."""
 
     campaign = models.ForeignKey(
@@ -268,7 +269,7 @@ class AnnualTargetQuerySet(ScopedQuerySet):
         return self.filter(region_id__in=scope.region_ids)
 
 
-class AnnualTarget(models.Model):
+class AnnualTarget(Versioned):
     """A yearly target of the county (全年目标任务), computed from records where a measure
     exists; the actual of a custom one is typed (``manual_actual``)."""
 

@@ -20,6 +20,7 @@ from tuijin.core import stamps
 from tuijin.core.models import Region
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import CHANGE, get_visible_or_404, home_region_id, scope_of
+from tuijin.core.versioning import StaleWrite
 
 from . import services
 from .docx import drive_report_docx
@@ -249,6 +250,8 @@ def _save_annual(request: HttpRequest, form: AnnualTargetForm, instance=None) ->
     if region is None:
         form.add_error(None, "无法确定您所属的县，请联系管理员设置账号的地区")
         return False
+    if instance is not None:
+        form.arm(instance)  # saved only if nobody changed the target since the form was read
     try:
         services.annual_target_save(
             region=region,
@@ -262,6 +265,9 @@ def _save_annual(request: HttpRequest, form: AnnualTargetForm, instance=None) ->
         )
     except services.DriveRuleError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    except StaleWrite as exc:
+        form.refuse_stale(exc)
         return False
     return True
 
@@ -304,7 +310,7 @@ def annual_edit(request: HttpRequest, pk: int) -> HttpResponse:
         f: getattr(target, f)
         for f in ("year", "name", "measure", "value", "unit_label", "manual_actual")
     }
-    form = AnnualTargetForm(request.POST or None, initial=initial)
+    form = AnnualTargetForm(request.POST or None, initial=initial, versioned=target)
     if request.method == "POST" and _save_annual(request, form, instance=target):
         messages.success(request, f"已保存目标「{target.name}」")
         return redirect(f"{reverse('drives:annual')}?year={target.year}")

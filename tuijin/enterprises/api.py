@@ -39,6 +39,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "struggling",
             "struggling_reason",
             "updated_at",
+            "version",
         ]
 
 

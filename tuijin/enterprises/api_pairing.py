@@ -39,6 +39,7 @@ class PairingSerializer(serializers.ModelSerializer):
             "last_visit",
             "next_due",
             "state",
+            "version",
         ]
 
     def _due(self, pairing: Pairing) -> dt.date:
@@ -110,6 +111,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "situation",
             "measures",
             "opinions",
+            "version",
         ]
 
 

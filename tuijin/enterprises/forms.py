@@ -3,12 +3,13 @@ from __future__ import annotations
 from django import forms
 
 from tuijin.core.models import Unit
+from tuijin.core.versioning import VersionedFormMixin
 
 from .models import HOST_KINDS, Enterprise
 from .validators import normalise_credit_code
 
 
-class EnterpriseForm(forms.ModelForm):
+class EnterpriseForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = [

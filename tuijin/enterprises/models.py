@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from tuijin.core.fields import EncryptedCharField, KeyedHashField
 from tuijin.core.models import Region, Unit
 from tuijin.core.models.directory import mobile_validator, pinyin_initials
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import CHANGE, Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 from .search import search_enterprises
 from .validators import validate_credit_code
@@ -44,7 +46,7 @@ class EnterpriseQuerySet(ScopedQuerySet):
         return search_enterprises(self, text)
 
 
-class Enterprise(models.Model):
+class Enterprise(Versioned):
     region = models.ForeignKey(
         Region, verbose_name="地区", on_delete=models.PROTECT, related_name="enterprises"
     )
@@ -63,9 +65,10 @@ class Enterprise(models.Model):
     )
     address = models.CharField("地址", max_length=200, blank=True)
     contact_name = models.CharField("联系人", max_length=40, blank=True)
-    contact_mobile = models.CharField(
+    contact_mobile = EncryptedCharField(
         "联系电话", max_length=11, blank=True, validators=[mobile_validator]
     )
+    contact_mobile_hash = KeyedHashField("联系电话", source="contact_mobile")
     employees = models.PositiveIntegerField("从业人数", null=True, blank=True)
     above_scale = models.BooleanField("规上企业", default=False, db_index=True)
     above_scale_year = models.PositiveSmallIntegerField(
@@ -166,7 +169,7 @@ class VisitQuerySet(PairingChildQuerySet):
         return models.Q(pk__in=through.objects.filter(person_id=person_id).values("visit_id"))
 
 
-class Pairing(models.Model):
+class Pairing(Versioned):
     class Frequency(models.IntegerChoices):
         MONTHLY = 30, "每月"
         QUARTERLY = 90, "每季度"
@@ -200,7 +203,7 @@ class Pairing(models.Model):
         return f"{self.person} 包联 {self.enterprise}"
 
 
-class Visit(models.Model):
+class Visit(Versioned):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="visits"
     )

@@ -82,8 +82,13 @@ def pairing_create(
     )
 
 
+@transaction.atomic
 def pairing_end(pairing: Pairing) -> Pairing:
-    """End a pairing (a person moved on): it leaves coverage and reminders, its visits stay."""
+    """End a pairing (a person moved on): it leaves coverage and reminders, its visits stay.
+    Ending is done once: the row is locked and checked, a second ending is refused."""
+    active = Pairing.objects.select_for_update().filter(pk=pairing.pk).values_list("active")
+    if not active.get()[0]:
+        raise ValidationError("该包联关系已经结束")
     pairing.active = False
     pairing.save(update_fields=["active"])
     return pairing

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import transaction
-from openpyxl import load_workbook
 
 from tuijin.core.directory_import import normalise_mobile
 from tuijin.core.exports import write_rows
 from tuijin.core.imports import Change, ImportRejected, RowError, neutralise
 from tuijin.core.models import Region, Unit
+from tuijin.core.workbooks import bounded_rows, open_workbook
 
 from .models import HOST_KINDS, Enterprise
 from .validators import credit_code_error, normalise_credit_code
@@ -115,6 +115,10 @@ def _header(value: Any) -> str:
     return text.replace("(", "（").replace(")", "）")
 
 
+def _file_error(message: str) -> EnterpriseImportError:
+    return EnterpriseImportError([RowError(None, None, message)])
+
+
 def _rows(source: Source) -> list[tuple[int, tuple[Any, ...]]]:
     if isinstance(source, str | PathLike):
         path = Path(source)
@@ -126,15 +130,12 @@ def _rows(source: Source) -> list[tuple[int, tuple[Any, ...]]]:
     if source.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         raise EnterpriseImportError([RowError(None, None, OLD_XLS)])
     source.seek(start)
-    try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # zip, XML and openpyxl errors all mean "not a workbook"
-        raise EnterpriseImportError([RowError(None, None, NOT_XLSX)]) from exc
+    book = open_workbook(source, _file_error, NOT_XLSX)  # zip bombs, DTDs, size limits
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()
         rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(bounded_rows(sheet, _file_error), start=1):
             if all(_text(v) == "" for v in values):
                 continue
             if len(rows) > MAX_ROWS:

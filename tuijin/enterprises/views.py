@@ -17,6 +17,7 @@ from tuijin.core.paging import capped_options, page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT
 from tuijin.core.scoping import CHANGE, get_visible_or_404, scope_of
+from tuijin.core.versioning import StaleWrite
 from tuijin.projects.models import Project
 
 from .filters import EnterpriseFilterSet
@@ -113,9 +114,13 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_visible_or_404(Enterprise.objects.all(), request.user, CHANGE, pk=pk)
     form = EnterpriseForm(request.POST or None, instance=enterprise, region_id=enterprise.region_id)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "已保存企业信息")
-        return redirect("enterprises:detail", pk=enterprise.pk)
+        try:
+            form.save_checked()
+        except StaleWrite as exc:
+            form.refuse_stale(exc)
+        else:
+            messages.success(request, "已保存企业信息")
+            return redirect("enterprises:detail", pk=enterprise.pk)
     context = {"form": form, "enterprise": enterprise, "title": f"编辑：{enterprise.name}"}
     return render(request, "enterprises/enterprise_form.html", context)
 

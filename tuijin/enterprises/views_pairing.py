@@ -113,8 +113,12 @@ def pairing_stop(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = get_object_or_404(
         Pairing.objects.visible_to(request.user).select_related("person"), pk=pk, active=True
     )
-    pairing_end(pairing)
-    messages.success(request, f"已结束{pairing.person.name}的包联")
+    try:
+        pairing_end(pairing)
+    except ValidationError as exc:  # someone ended it a moment ago
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已结束{pairing.person.name}的包联")
     return redirect("enterprises:visits", pk=pairing.enterprise_id)
 
 

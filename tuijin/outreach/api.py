@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from tuijin.core.api import RolePermission, ScopedViewSetMixin
+from tuijin.core.schema import MAX_ID, ObjectSchema
 from tuijin.core.scoping import home_region_id, scope_of
 
 from . import projectday
@@ -37,6 +38,7 @@ class TripSerializer(serializers.ModelSerializer):
             "counterparts",
             "purpose",
             "outcome",
+            "version",
         ]
 
     def get_leader_names(self, trip: OutreachTrip) -> list[str]:
@@ -66,7 +68,9 @@ class LeadSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     source_text = serializers.CharField(read_only=True)
-    project_stage = serializers.CharField(source="project.stage", read_only=True, default=None)
+    project_stage = serializers.CharField(
+        source="project.stage", read_only=True, default=None, allow_null=True
+    )
     events = LeadEventSerializer(many=True, read_only=True)
 
     class Meta:
@@ -91,12 +95,17 @@ class LeadSerializer(serializers.ModelSerializer):
             "created_on",
             "converted_on",
             "events",
+            "version",
         ]
 
 
 class TripFilter(django_filters.FilterSet):
-    leader = django_filters.NumberFilter(field_name="leaders", label="县领导")
-    year = django_filters.NumberFilter(field_name="start_date", lookup_expr="year", label="年度")
+    leader = django_filters.NumberFilter(
+        field_name="leaders", label="县领导", min_value=1, max_value=MAX_ID
+    )
+    year = django_filters.NumberFilter(
+        field_name="start_date", lookup_expr="year", label="年度", min_value=1, max_value=9999
+    )
 
     class Meta:
         model = OutreachTrip
@@ -162,6 +171,7 @@ class ProjectDayViewSet(viewsets.ViewSet):
 
     permission_classes = [RolePermission]
     allowed_roles = PROJECT_DAY_VIEWERS
+    schema = ObjectSchema()  # ``list`` answers one table, not an array
 
     @extend_schema(
         parameters=[OpenApiParameter("weeks", int, description="周数（4–26，默认 8）")],

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from tuijin.core.models import Person
+from tuijin.core.versioning import VersionedFormMixin
 
 from .models import Half, LeadStatus, OutreachTrip, ProjectDayRule
 
@@ -135,7 +136,7 @@ class ConvertForm(forms.Form):
     )
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = ProjectDayRule
         fields = ["days_per_week", "remind"]

@@ -17,6 +17,7 @@ from django.db import models
 from tuijin.core.models import Person, Region
 from tuijin.core.roles import Role
 from tuijin.core.scoping import Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 # Roles that see (and keep) every trip and lead of their county.
 COUNTY_OUTREACH_ROLES = (Role.PRINCIPAL, Role.PROJECT_OFFICE)
@@ -47,7 +48,7 @@ class TripQuerySet(ScopedQuerySet):
         return self.none()
 
 
-class OutreachTrip(models.Model):
+class OutreachTrip(Versioned):
     """A trip of county leaders to meet companies elsewhere (走出去找、谈、查)."""
 
     region = models.ForeignKey(
@@ -121,7 +122,7 @@ class LeadQuerySet(ScopedQuerySet):
         return self.none()
 
 
-class Lead(models.Model):
+class Lead(Versioned):
     """A project lead (项目线索) found on a trip or elsewhere, owned by one county leader."""
 
     region = models.ForeignKey(
@@ -238,7 +239,7 @@ class LeadEvent(models.Model):
         return f"{self.lead} {self.get_kind_display()}"
 
 
-class ProjectDayRule(models.Model):
+class ProjectDayRule(Versioned):
     """A county's weekly project-day rule: 「一周要安排一天以上的时间谈项目」, tunable."""
 
     region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="project_day_rule")

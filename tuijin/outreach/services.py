@@ -19,6 +19,7 @@ from django.utils import timezone
 from tuijin.core.models import Person, User, notify
 from tuijin.core.roles import DirectoryRole, Role
 from tuijin.core.scoping import CHANGE, home_region_id, scope_of
+from tuijin.core.versioning import StaleWrite
 
 from .models import (
     COUNTY_OUTREACH_ROLES,
@@ -242,10 +243,16 @@ def lead_update(
     next_date: dt.date | None,
     note: str = "",
     on_date: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Lead:
-    """Move the talks on: a new stage or next step goes into the lead's timeline."""
+    """Move the talks on: a new stage or next step goes into the lead's timeline.
+
+    With ``expected_version`` (the version the page showed), an update made after someone
+    else's is refused with what they changed (no lost update)."""
     on_date = on_date or timezone.localdate()
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if expected_version is not None and lead.version != expected_version:
+        raise StaleWrite(lead, expected_version)
     if not can_change(acting_user, lead):
         raise OutreachRuleError("您无权更新这条线索", "status")
     if lead.status == LeadStatus.CONVERTED:

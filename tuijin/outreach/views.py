@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuijin.core.paging import page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
+from tuijin.core.versioning import StaleWrite, check_posted_version, posted_version
 
 from . import projectday, reports, services
 from .forms import ConvertForm, LeadForm, LeadUpdateForm, RuleForm, TripForm
@@ -256,8 +257,13 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, errors)
         return redirect("outreach:lead", pk=lead.pk)
     try:
-        services.lead_update(lead, acting_user=request.user, **form.cleaned_data)
-    except services.OutreachRuleError as exc:
+        services.lead_update(
+            lead,
+            acting_user=request.user,
+            expected_version=posted_version(request),
+            **form.cleaned_data,
+        )
+    except (services.OutreachRuleError, StaleWrite) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已更新线索进展")
@@ -274,13 +280,14 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, errors)
         return redirect("outreach:lead", pk=lead.pk)
     try:
+        check_posted_version(request, lead)  # the page showed the lead as it is now
         project = services.lead_convert(
             lead,
             acting_user=request.user,
             name=form.cleaned_data["name"],
             total_investment=form.cleaned_data["total_investment"],
         )
-    except services.OutreachRuleError as exc:
+    except (services.OutreachRuleError, StaleWrite) as exc:
         messages.error(request, exc.message)
         return redirect("outreach:lead", pk=lead.pk)
     messages.success(request, f"已将线索转为在谈项目「{project.name}」，来源记入项目档案")
@@ -355,8 +362,12 @@ def project_day_rule(request: HttpRequest) -> HttpResponse:
     rule = ProjectDayRule.for_region(region_id)
     form = RuleForm(request.POST, instance=rule)
     if form.is_valid():
-        form.save()
-        messages.success(request, f"已保存：每周项目日不少于 {rule.days_per_week:g} 天")
+        try:
+            form.save()
+        except StaleWrite as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已保存：每周项目日不少于 {rule.days_per_week:g} 天")
     else:
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, errors)

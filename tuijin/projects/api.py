@@ -62,6 +62,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "invested_total",
             "last_report_period",
             "updated_at",
+            "version",
         ]
         read_only_fields = [
             "stage",
@@ -76,6 +77,21 @@ class ProjectSerializer(serializers.ModelSerializer):
             "last_report_period",
         ]
 
+    def validate(self, attrs: dict) -> dict:
+        """One name per host unit in a county: the database's constraint, told in words
+        (``region`` is not a field here, so DRF does not check it by itself)."""
+        project = self.instance
+        request = self.context.get("request")
+        region_id = project.region_id if project else home_region_id(request.user)
+        name = attrs.get("name", getattr(project, "name", None))
+        host_unit = attrs.get("host_unit", getattr(project, "host_unit", None))
+        clash = Project.objects.filter(region_id=region_id, name=name, host_unit=host_unit)
+        if project is not None:
+            clash = clash.exclude(pk=project.pk)
+        if clash.exists():
+            raise ValidationError({"name": ["该单位已有同名项目"]})
+        return attrs
+
 
 class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
@@ -88,6 +104,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "planned_date",
             "actual_date",
             "responsible_unit",
+            "version",
         ]
         read_only_fields = ["project", "name", "order", "responsible_unit"]
 
@@ -137,6 +154,7 @@ class ProblemSerializer(serializers.ModelSerializer):
             "status",
             "measure",
             "resolved_on",
+            "version",
         ]
         read_only_fields = [
             "source",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from tuijin.core.models import Person, Region, Unit
 
@@ -27,8 +29,12 @@ class ProjectFilterSet(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         choices=Category.choices, label="类别", empty_label="全部类别"
     )
-    unit = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(), method="by_unit", label="单位", empty_label="全部单位"
+    # The unit's id (its lead department or host township): not a Project field, so the API
+    # schema is told its type.
+    unit = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=Unit.objects.all(), method="by_unit", label="单位", empty_label="全部单位"
+        )
     )
     contact_leader = django_filters.ModelChoiceFilter(
         queryset=Person.objects.filter(unit__isnull=True),
@@ -39,7 +45,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         queryset=Region.objects.all(), method="by_region", label="地区", empty_label="全部地区"
     )
     is_major = django_filters.BooleanFilter(label="重大项目")
-    year = django_filters.NumberFilter(method="by_year", label="年度")
+    year = django_filters.NumberFilter(method="by_year", label="年度", min_value=1, max_value=9999)
 
     class Meta:
         model = Project

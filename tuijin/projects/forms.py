@@ -8,6 +8,7 @@ from django import forms
 
 from tuijin.core.formchoices import SharedRows
 from tuijin.core.models import Person, Unit
+from tuijin.core.versioning import VersionedFormMixin
 
 from .models import Milestone, Problem, Project, Stage
 
@@ -33,7 +34,7 @@ class MultiplePhotoField(forms.FileField):
         return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VersionedFormMixin, forms.ModelForm):
     """The registry entry, kept by the project office."""
 
     responsible_people = forms.ModelMultipleChoiceField(
@@ -181,7 +182,7 @@ class ProblemForm(forms.Form):
         )
 
 
-class ProblemUpdateForm(forms.Form):
+class ProblemUpdateForm(VersionedFormMixin, forms.Form):
     status = forms.ChoiceField(label="状态", choices=Problem.Status.choices)
     measure = forms.CharField(
         label="采取的措施",
@@ -191,7 +192,7 @@ class ProblemUpdateForm(forms.Form):
     )
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["planned_date", "actual_date"]
@@ -218,7 +219,7 @@ class SiteCheckForm(forms.Form):
     photos = MultiplePhotoField(label="现场照片")
 
 
-class RulesForm(forms.ModelForm):
+class RulesForm(VersionedFormMixin, forms.ModelForm):
     """The county's reporting period and light thresholds."""
 
     class Meta:

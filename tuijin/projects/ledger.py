@@ -51,22 +51,23 @@ from django.db.models import (
     Sum,
 )
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel, to_excel
 
 from tuijin.core import stamps
 from tuijin.core.audit import AuditBatch
-from tuijin.core.bulk import insert_returning, insert_rows, update_rows
+from tuijin.core.bulk import insert_reserved, insert_rows, reserve_ids, update_rows
 from tuijin.core.directory_import import NOT_XLSX, OLD_XLS, OLE2_MAGIC, UNREADABLE
 from tuijin.core.directory_import import normalise_mobile as _mobile
-from tuijin.core.imports import FORMULA_START, Change, ImportRejected, RowError, sheet_rows
+from tuijin.core.exports import cell_text
+from tuijin.core.imports import Change, ImportRejected, RowError, sheet_rows
 from tuijin.core.models import Person, Region, Unit
 from tuijin.core.roles import DirectoryRole
 from tuijin.core.scale import prep
+from tuijin.core.workbooks import open_workbook
 
 from . import lights
 from .models import (
@@ -74,6 +75,7 @@ from .models import (
     Category,
     Level,
     Light,
+    LightChange,
     Milestone,
     MilestoneTemplate,
     Nature,
@@ -431,10 +433,7 @@ def _read_handle(handle: IO[bytes]) -> list[Rows]:
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         raise _file_error(OLD_XLS)
     handle.seek(start)
-    try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, XML and openpyxl errors: all mean "not a workbook"
-        raise _file_error(NOT_XLSX) from exc
+    workbook = open_workbook(handle, _file_error, NOT_XLSX)  # zip bombs, DTDs, size limits
     try:
         sheets = []
         for worksheet in workbook.worksheets:
@@ -442,7 +441,7 @@ def _read_handle(handle: IO[bytes]) -> list[Rows]:
                 continue
             rows: Rows = []
             # Every stored cell, whatever the dimensions the file claims (they can be wrong).
-            for number, values in sheet_rows(worksheet):
+            for number, values in sheet_rows(worksheet, _file_error):
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
                 if len(rows) >= MAX_ROWS:
@@ -1280,11 +1279,11 @@ def import_ledger(
     with actor, transaction.atomic():
         # Checked against the database inside the transaction that writes.
         steps, planner = _plan(region, layout, rows, today, acting_user, cell_errors, lock=True)
-        touched = _apply(steps)
-        for chunk in _chunks(touched, 5000):
+        changed = _apply(steps, today)
+        for chunk in _chunks(changed, 5000):
             lights.recompute(Project.objects.filter(pk__in=chunk), today)
-        if touched:  # written in bulk, without signals: the cached aggregates must see it
-            stamps.touch("projects")
+        if any(step.created or step.fields for step in steps):
+            stamps.touch("projects")  # written in bulk, without signals: the caches must see it
     return _report(steps, skipped, planner, dry_run=False)
 
 
@@ -1366,13 +1365,15 @@ REPORT_FIELDS = [
 RUNNING_TOTALS = ["cumulative_invested", "ytd_invested"]
 
 
-def _apply(steps: list[_Step]) -> list[int]:
-    """Write the planned changes in bulk; return the ids of the projects touched.
+def _apply(steps: list[_Step], today: dt.date) -> list[int]:
+    """Write the planned changes in bulk; return the ids of the changed projects, whose
+    lights are to be recomputed.
 
     New projects and what they bring along (annual plan, responsible persons, first report,
-    standard milestones) are inserted in bulk; changed projects, plans and reports are written
-    with one UPDATE per set of changed columns, only the columns the ledger changes, so that
-    an edit made meanwhile to another field stays. The audit trail gets one entry per created,
+    standard milestones) are inserted in bulk, the projects last, lit from what was written
+    before them (their ids reserved first; foreign keys are checked at commit). Changed
+    projects, plans and reports are written with one UPDATE per set of changed columns, only
+    the columns the ledger changes, so that an edit made meanwhile to another field stays. The audit trail gets one entry per created,
     changed or removed record, as saving them one by one would have made (the project's
     creation or change, a corrected plan or report, the running totals of later reports, a
     removed responsible person), written and sealed in bulk.
@@ -1396,12 +1397,21 @@ def _apply(steps: list[_Step]) -> list[int]:
             project.updated_at = now
             changed[frozenset(step.attnames)].append(project)
     with disable_auditlog():  # the entries are written below, in bulk
-        insert_returning(Project, new_projects)
+        reserve_ids(Project, new_projects)
         for attnames, projects in changed.items():
             update_rows(Project, projects, [*sorted(attnames), "updated_at"])
         plans, people, reports = _apply_related(steps)
         later = _shift_later(steps)
         dropped = _drop_people(steps)
+    insert_rows(AnnualPlan, plans)
+    insert_rows(ProjectPerson, people)
+    insert_rows(ProgressReport, reports)
+    _bulk_milestones(new_projects)
+    history = [
+        entry for chunk in _chunks(new_projects, 5000) for entry in lights.assess_new(chunk, today)
+    ]
+    insert_reserved(Project, new_projects)
+    insert_rows(LightChange, history)
     for step in steps:
         project = step.project
         if step.created:
@@ -1417,11 +1427,7 @@ def _apply(steps: list[_Step]) -> list[int]:
         for old, report in later.get(project.pk, []):
             audit.changed(old, report, RUNNING_TOTALS)
     audit.write()
-    insert_rows(AnnualPlan, plans)
-    insert_rows(ProjectPerson, people)
-    insert_rows(ProgressReport, reports)
-    _bulk_milestones(new_projects)
-    return [step.project.pk for step in steps if step.created or step.fields]
+    return [step.project.pk for step in steps if not step.created and step.fields]
 
 
 def _apply_related(steps: list[_Step]):
@@ -1630,11 +1636,9 @@ def _export_columns(year: int, month: int) -> list[tuple[str, str, int]]:
 
 
 def safe_text(value: Any) -> str:
-    """Text that a spreadsheet will never run as a formula (a leading ' keeps it text)."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if str(value).startswith(FORMULA_START):
-        return "'" + text
-    return text
+    """Text that a spreadsheet will never run as a formula (a leading ' keeps it text), as
+    every export makes it (``tuijin.core.exports.cell_text``)."""
+    return cell_text(str(value))
 
 
 def _number(value: Decimal | None) -> float | int | None:

@@ -253,7 +253,8 @@ def gather(
     """The facts of many projects in four queries, whatever their number and counties.
 
     ``rows`` are the projects' ``FIELDS``; ``projects`` is the queryset they were read from
-    (the records are selected through it, not through a list of ids). The milestones and
+    (the records are selected through it, not through a list of ids), or the list of their
+    ids for projects not inserted yet (``assess_new``). The milestones and
     report periods read are those the widest of the counties' rules can look at; ``evaluate``
     applies each county's own window.
     """
@@ -266,7 +267,7 @@ def gather(
         )
         for pk, _, stage, planned_start, actual_start, registered, _, _ in rows
     }
-    ids = projects.order_by().values("id")
+    ids = projects if isinstance(projects, list) else projects.order_by().values("id")
     for project_id, planned in AnnualPlan.objects.filter(
         project_id__in=ids, year=today.year
     ).values_list("project_id", "planned_investment"):
@@ -351,6 +352,38 @@ def recompute(projects, today: dt.date | None = None) -> int:
     rows = list(projects.order_by("id").values_list(*FIELDS).iterator(chunk_size=CHUNK))
     if not rows:
         return 0
+    changed, history = _judge(rows, projects, today)
+    _store(changed)
+    insert_rows(LightChange, history)
+    if changed:  # bulk writes send no signals: the cached aggregates must still see them
+        stamps.touch("projects")
+    return len(changed)
+
+
+def assess_new(projects: list[Project], today: dt.date) -> list[LightChange]:
+    """Set the lights of new ``projects`` before they are inserted; return the history that
+    ``recompute`` would write for them (to insert after them).
+
+    Their ids are reserved (``core.bulk.reserve_ids``) and their plans, reports and milestones
+    already written in the same transaction. Lighting them before the insert saves updating
+    every new row again: on PostgreSQL such an UPDATE writes each row and all its indexes anew.
+    """
+    rows = [tuple(getattr(project, name) for name in FIELDS) for project in projects]
+    if not rows:
+        return []
+    changed, history = _judge(rows, [project.pk for project in projects], today)
+    verdicts = {pk: (light, reasons) for pk, light, reasons in changed}
+    for project in projects:
+        if project.pk in verdicts:
+            project.light, project.light_reasons = verdicts[project.pk]
+    return history
+
+
+def _judge(
+    rows: list[tuple], projects, today: dt.date
+) -> tuple[list[tuple[int, str, list[str]]], list[LightChange]]:
+    """The lights and reasons that differ from the stored ones, and the history of the
+    lights that change."""
     rules = rules_of({row[1] for row in rows})
     facts = gather(rows, projects, today, rules)
     clock = Clock()
@@ -367,8 +400,4 @@ def recompute(projects, today: dt.date | None = None) -> int:
                 )
             )
         changed.append((pk, light, reasons))
-    _store(changed)
-    insert_rows(LightChange, history)
-    if changed:  # bulk writes send no signals: the cached aggregates must still see them
-        stamps.touch("projects")
-    return len(changed)
+    return changed, history

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image, ImageOps, features
 
@@ -449,7 +450,7 @@ def photo_summary(photo: Photo) -> dict:
         else None
     )
     return {
-        "url": photo.image.url if photo.image else "",
+        "url": reverse("projects:photo", args=[photo.pk]) if photo.image else "",
         "taken_at": taken_at,
         "taken_at_text": f"{taken_at:%Y-%m-%d %H:%M}" if taken_at else "无拍摄时间",
         "latitude": photo.latitude,

@@ -458,14 +458,21 @@ def problem_create(
 
 
 @transaction.atomic
+@transaction.atomic
 def problem_update(
     problem: Problem, *, status: str, measure: str = "", today: dt.date | None = None
 ) -> Problem:
+    """The responsible unit or the office moves a problem on; resolving it is a transition
+    made once: the row is locked and its stored state checked, so two people resolving it at
+    the same moment give one resolution and one refusal."""
     today = today or dt.date.today()
     if status not in Problem.Status.values:
         raise ProjectRuleError("未知的问题状态", "status")
     if status == Problem.Status.RESOLVED and not measure.strip():
         raise ProjectRuleError("标记解决须填写采取的措施", "measure")
+    stored = Problem.objects.select_for_update().filter(pk=problem.pk).values_list("status")
+    if status == Problem.Status.RESOLVED and stored.get()[0] == Problem.Status.RESOLVED:
+        raise ProjectRuleError("该问题已标记解决，无需重复办理", "status")
     problem.status = status
     problem.measure = measure.strip() or problem.measure
     problem.resolved_on = today if status == Problem.Status.RESOLVED else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_ledger
+from . import views, views_ledger, views_photos
 
 app_name = "projects"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("settings/", views.project_settings, name="settings"),
     path("ledger/import/", views_ledger.ledger_import, name="ledger-import"),
     path("ledger/export/", views_ledger.ledger_export, name="ledger-export"),
+    path("photos/<int:pk>/", views_photos.photo_file, name="photo"),
 ]

@@ -14,14 +14,17 @@ from django.db import transaction
 from django.forms import DateField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuijin.core import stamps
 from tuijin.core.models import Person, Unit
 from tuijin.core.paging import capped_options, page_for
 from tuijin.core.panels import project_panels
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
+from tuijin.core.versioning import StaleWrite, check_posted_version, refuse_stale_formset
 
 from . import services
 from .detail import due_soon_ids, read_project, timeline
@@ -85,13 +88,31 @@ def _choice_options(form, name: str) -> list[tuple[str, str, bool]]:
     return [(value, label, chosen == value) for value, label in form.fields[name].choices]
 
 
+# The kinds of data the list shows (rows, lights, completion, units and leaders in the filters).
+LIST_STAMPS = ("projects", "directory")
+
+
 @role_required(GOVERNMENT)
 def project_list(request: HttpRequest) -> HttpResponse:
+    """The project list. Its content is cached under the change stamps of what it shows, per
+    scope and query: the default list, opened by every official many times a day, costs the
+    shell and a cache read until a project, report or directory entry changes."""
+    scope = scope_of(request.user)
+    htmx = _is_htmx(request)
+    query = sorted(request.GET.lists())
+    key = f"projects.list|{scope.cache_key}|{dt.date.today()}|{htmx}|{query}"
+    html = stamps.cached(LIST_STAMPS, key, lambda: _list_content(request, htmx))
+    if htmx:  # the filter bar stays as it is: only the rows and the pager
+        return HttpResponse(html)
+    return render(request, "projects/project_list.html", {"content": html, "title": "重点项目"})
+
+
+def _list_content(request: HttpRequest, htmx: bool) -> str:
     filterset, projects = _list_queryset(request)
     page = page_for(request, row_values(projects), PAGE_SIZE)
     page.object_list = make_rows(page.object_list, dt.date.today().year)
-    if _is_htmx(request):  # the filter bar stays as it is: only the rows and the pager
-        return render(request, "projects/project_list.html#results", {"page": page})
+    if htmx:
+        return render_to_string("projects/project_list.html#results", {"page": page}, request)
     query = request.GET.copy()
     query.pop("cursor", None)
     form = filterset.form
@@ -115,7 +136,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "can_create": scope_of(request.user).has(Role.PROJECT_OFFICE),
         "title": "重点项目",
     }
-    return render(request, "projects/project_list.html", context)
+    return render_to_string("projects/project_list.html#content", context, request)
 
 
 @role_required((Role.LEADER, Role.PRINCIPAL))
@@ -247,26 +268,31 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project_for_action(request, pk, "edit")
     form = ProjectForm(request.POST or None, instance=project, region=project.region_id)
+    title = f"编辑：{project.name}"
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            project = form.save()
-            _save_responsibles(project, form.cleaned_data["responsible_people"])
-            plan = form.cleaned_data["plan_this_year"]
-            if plan is not None:
-                AnnualPlan.objects.update_or_create(
-                    project=project,
-                    year=dt.date.today().year,
-                    defaults={"planned_investment": plan},
-                )
-            from . import lights
+        try:
+            with transaction.atomic():
+                project = form.save()  # refused if the project changed since the form was read
+                _save_responsibles(project, form.cleaned_data["responsible_people"])
+                plan = form.cleaned_data["plan_this_year"]
+                if plan is not None:
+                    AnnualPlan.objects.update_or_create(
+                        project=project,
+                        year=dt.date.today().year,
+                        defaults={"planned_investment": plan},
+                    )
+                from . import lights
 
-            lights.recompute(Project.objects.filter(pk=project.pk))
-        messages.success(request, "已保存项目档案")
-        return redirect("projects:detail", pk=project.pk)
+                lights.recompute(Project.objects.filter(pk=project.pk))
+        except StaleWrite as exc:
+            form.refuse_stale(exc)
+        else:
+            messages.success(request, "已保存项目档案")
+            return redirect("projects:detail", pk=project.pk)
     return render(
         request,
         "projects/project_form.html",
-        {"form": form, "project": project, "title": f"编辑：{project.name}"},
+        {"form": form, "project": project, "title": title},
     )
 
 
@@ -278,6 +304,7 @@ def stage_propose(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            check_posted_version(request, project)  # proposed on the page as it is now
             change = services.stage_propose(
                 project,
                 data["to_stage"],
@@ -286,7 +313,7 @@ def stage_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 contract_amount=data["contract_amount"],
                 reason=data["reason"],
             )
-        except services.ProjectRuleError as exc:
+        except (services.ProjectRuleError, StaleWrite) as exc:
             messages.error(request, exc.message)
         else:
             if change.status == StageChange.Status.CONFIRMED:
@@ -304,8 +331,9 @@ def stage_decide(request: HttpRequest, pk: int) -> HttpResponse:
     change = get_visible_or_404(StageChange.objects.select_related("project"), request.user, pk=pk)
     confirm = request.POST.get("decision") == "confirm"
     try:
+        check_posted_version(request, change)  # decided on the page as it is now
         services.stage_decide(change, confirm=confirm, acting_user=request.user)
-    except services.ProjectRuleError as exc:
+    except (services.ProjectRuleError, StaleWrite) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已确认阶段变更" if confirm else "已退回阶段变更")
@@ -401,13 +429,16 @@ def problem_update(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = rights(scope, problem.project).edit or scope.unit_id == problem.responsible_unit_id
     if not allowed:
         raise PermissionDenied("只有责任单位或项目办可以更新问题")
-    form = ProblemUpdateForm(request.POST)
+    form = ProblemUpdateForm(request.POST, versioned=problem)
     if form.is_valid():
+        form.arm(problem)  # saved only if nobody updated the problem since the page was read
         try:
             services.problem_update(
                 problem, status=form.cleaned_data["status"], measure=form.cleaned_data["measure"]
             )
         except services.ProjectRuleError as exc:
+            messages.error(request, exc.message)
+        except StaleWrite as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, "已更新问题办理情况")
@@ -420,13 +451,17 @@ def milestones_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project_for_action(request, pk, "propose_stage")
     formset = MilestoneFormSet(request.POST or None, queryset=project.milestones.all(), prefix="m")
     if request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            formset.save()
-            from . import lights
+        try:
+            with transaction.atomic():
+                formset.save()  # each row refused if its milestone changed meanwhile
+                from . import lights
 
-            lights.recompute(Project.objects.filter(pk=project.pk))
-        messages.success(request, "已保存项目节点")
-        return redirect("projects:detail", pk=project.pk)
+                lights.recompute(Project.objects.filter(pk=project.pk))
+        except StaleWrite as exc:
+            refuse_stale_formset(formset, exc)
+        else:
+            messages.success(request, "已保存项目节点")
+            return redirect("projects:detail", pk=project.pk)
     return render(
         request, "projects/milestones_form.html", {"project": project, "formset": formset}
     )
@@ -485,10 +520,14 @@ def project_settings(request: HttpRequest) -> HttpResponse:
         prefix="t",
     )
     if saving_rules and form.is_valid():
-        form.save()
-        changed = lights.recompute(Project.objects.filter(region_id=region_id))
-        messages.success(request, f"已保存项目规则，{changed} 个项目的亮灯随之更新")
-        return redirect("projects:settings")
+        try:
+            form.save()
+        except StaleWrite as exc:
+            form.refuse_stale(exc)
+        else:
+            changed = lights.recompute(Project.objects.filter(region_id=region_id))
+            messages.success(request, f"已保存项目规则，{changed} 个项目的亮灯随之更新")
+            return redirect("projects:settings")
     if saving_templates and formset.is_valid():
         formset.save()
         messages.success(request, "已保存节点模板，新登记的项目将按新模板生成节点")

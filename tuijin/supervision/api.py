@@ -42,6 +42,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "status_display",
             "escalation",
             "accepted_on",
+            "version",
         ]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers, viewsets
 
 from tuijin.core.api import ScopedViewSetMixin
+from tuijin.core.schema import MAX_ID
 
 from .inspections import finding_status
 from .menu import INSPECTION_VIEWERS
@@ -32,6 +33,7 @@ class InspectionSerializer(serializers.ModelSerializer):
             "projects",
             "units",
             "notes",
+            "version",
         ]
 
     def get_inspector_names(self, inspection: Inspection) -> list[str]:
@@ -41,7 +43,9 @@ class InspectionSerializer(serializers.ModelSerializer):
 class FindingSerializer(serializers.ModelSerializer):
     inspection_topic = serializers.CharField(source="inspection.topic", read_only=True)
     inspected_on = serializers.DateField(source="inspection.inspected_on", read_only=True)
-    project_name = serializers.CharField(source="project.name", read_only=True, default=None)
+    project_name = serializers.CharField(
+        source="project.name", read_only=True, default=None, allow_null=True
+    )
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     responsible_person_name = serializers.CharField(
         source="responsible_person.name", read_only=True
@@ -77,6 +81,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "order_code",
             "closed",
             "overdue",
+            "version",
         ]
 
     def _status(self, finding: Finding) -> dict:
@@ -101,8 +106,12 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class InspectionFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(method="by_unit", label="单位（督查单位或发现问题的单位）")
-    project = django_filters.NumberFilter(field_name="projects", label="项目")
+    unit = django_filters.NumberFilter(
+        method="by_unit", label="单位（督查单位或发现问题的单位）", min_value=1, max_value=MAX_ID
+    )
+    project = django_filters.NumberFilter(
+        field_name="projects", label="项目", min_value=1, max_value=MAX_ID
+    )
     since = django_filters.DateFilter(field_name="inspected_on", lookup_expr="gte", label="起")
     until = django_filters.DateFilter(field_name="inspected_on", lookup_expr="lte", label="止")
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from tuijin.core.api import RolePermission, ScopedViewSetMixin
 from tuijin.core.models import Region
 from tuijin.core.roles import GOVERNMENT
+from tuijin.core.schema import ObjectSchema
 from tuijin.core.scoping import home_region_id
 
 from . import league
@@ -55,6 +56,7 @@ class LeagueViewSet(viewsets.ViewSet):
 
     permission_classes = [RolePermission]
     allowed_roles = GOVERNMENT
+    schema = ObjectSchema()  # ``list`` answers one table, not an array
 
     @extend_schema(
         parameters=[

@@ -20,11 +20,23 @@ from .models import COUNTY_SUPERVISION_ROLES, Meeting, SelfCheck, SelfCheckAnswe
 
 
 class MeetingSerializer(serializers.ModelSerializer):
-    chair_name = serializers.CharField(source="chair.name", read_only=True, default=None)
+    chair_name = serializers.CharField(
+        source="chair.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Meeting
-        fields = ["id", "title", "held_on", "place", "chair", "chair_name", "attendees", "summary"]
+        fields = [
+            "id",
+            "title",
+            "held_on",
+            "place",
+            "chair",
+            "chair_name",
+            "attendees",
+            "summary",
+            "version",
+        ]
 
 
 class MeetingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -55,7 +67,7 @@ class SelfCheckSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SelfCheck
-        fields = ["id", "title", "questions", "due_on", "units", "published_at"]
+        fields = ["id", "title", "questions", "due_on", "units", "published_at", "version"]
 
     def get_units(self, self_check: SelfCheck) -> list[int]:
         """All addressed units for the county roles; a unit sees only itself."""

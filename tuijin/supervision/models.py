@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tuijin.core.files import stored_suffix
 from tuijin.core.models import Person, Region, Unit
 from tuijin.core.roles import Role
 from tuijin.core.scoping import Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 # Roles that see every order of their region.
 COUNTY_ORDER_ROLES = (Role.SUPERVISION, Role.PRINCIPAL)
@@ -59,7 +60,7 @@ class OrderChildQuerySet(ScopedQuerySet):
         return self.filter(order__in=SupervisionOrder.objects.visible_to(scope))
 
 
-class SupervisionOrder(models.Model):
+class SupervisionOrder(Versioned):
     """One supervision order (督办单), numbered per region and year: 督办〔2026〕12号."""
 
     class Status(models.TextChoices):
@@ -217,8 +218,8 @@ class OrderEvent(models.Model):
 
 
 def _file_path(instance, filename: str) -> str:
-    """Stored names never come from the user; only the extension is kept."""
-    suffix = PurePath(filename).suffix.lower()[:10]
+    """Stored names never come from the user: a random id and the checked type's extension."""
+    suffix = stored_suffix(filename)
     name = uuid.uuid4().hex
     return f"orders/{name[:2]}/{name}{suffix}"
 
@@ -246,7 +247,7 @@ class OrderFile(models.Model):
         return self.name
 
 
-class LeagueWeights(models.Model):
+class LeagueWeights(Versioned):
     """A county's weights of the league table (比学赶超); the four always sum to 100."""
 
     region = models.OneToOneField(
@@ -371,7 +372,7 @@ class InspectionQuerySet(CountyOrUnitQuerySet):
         return self.filter(models.Q(units=unit_id) | models.Q(findings__unit_id=unit_id)).distinct()
 
 
-class Inspection(models.Model):
+class Inspection(Versioned):
     """One inspection (督查): a topic, a date, the inspectors and what was inspected."""
 
     region = models.ForeignKey(
@@ -418,7 +419,7 @@ class FindingQuerySet(CountyOrUnitQuerySet):
         return self.filter(unit_id=unit_id)
 
 
-class Finding(models.Model):
+class Finding(Versioned):
     """What an inspection found at a project or unit; never without a responsible person."""
 
     inspection = models.ForeignKey(
@@ -494,7 +495,7 @@ class MeetingQuerySet(CountyOrUnitQuerySet):
         return self.filter(assignments__unit_id=unit_id).distinct()
 
 
-class Meeting(models.Model):
+class Meeting(Versioned):
     """A scheduling meeting (调度会): memo before, assignments (交办事项) after."""
 
     region = models.ForeignKey(
@@ -552,7 +553,7 @@ class SelfCheckQuerySet(CountyOrUnitQuerySet):
         return self.filter(units=unit_id)
 
 
-class SelfCheck(models.Model):
+class SelfCheck(Versioned):
     """A round of self-checks: a questionnaire published to townships and platforms."""
 
     region = models.ForeignKey(

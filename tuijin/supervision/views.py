@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core.actions import perform
+from tuijin.core.files import content_type_for
 from tuijin.core.paging import page_for
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, scope_of
+from tuijin.core.versioning import posted_version
 from tuijin.projects.models import Problem, Project
 
 from . import services
@@ -169,13 +171,18 @@ def unit_people(request: HttpRequest) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, right: str) -> SupervisionOrder:
     order = _order(request, pk)
-    if not getattr(rights(scope_of(request.user), order), right):
+    # A button from a page showing an older state: ``perform`` says what changed meanwhile
+    # (the right may have gone with that change) and does nothing.
+    stale = posted_version(request) not in (None, order.version)
+    if not stale and not getattr(rights(scope_of(request.user), order), right):
         raise PermissionDenied("您无权对这份督办单执行此操作")
     return order
 
 
 def _done(request, order, call, success: str) -> HttpResponse:
-    return perform(request, call, success, services.OrderRuleError, "supervision:detail", order.pk)
+    return perform(
+        request, call, success, services.OrderRuleError, "supervision:detail", order.pk, order
+    )
 
 
 @role_required(ORDER_VIEWERS)
@@ -259,7 +266,7 @@ def file_download(request: HttpRequest, pk: int) -> FileResponse:
         attached.file.open("rb"),
         as_attachment=True,
         filename=attached.name,
-        content_type="application/octet-stream",
+        content_type=content_type_for(attached.file.name),
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

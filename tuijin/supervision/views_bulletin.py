@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tuijin.core import security
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, scope_of
@@ -64,10 +65,12 @@ def bulletin_create(request: HttpRequest) -> HttpResponse:
 def bulletin_download(request: HttpRequest, pk: int) -> FileResponse:
     """The archived .docx, only within the county, always as an attachment."""
     bulletin = get_visible_or_404(Bulletin.objects.all(), request.user, pk=pk)
+    filename = f"{bulletin.region.name}重点项目推进情况通报（{bulletin.label}）.docx"
+    security.record_export(filename, user=request.user)
     response = FileResponse(
         bulletin.file.open("rb"),
         as_attachment=True,
-        filename=f"{bulletin.region.name}重点项目推进情况通报（{bulletin.label}）.docx",
+        filename=filename,
         content_type=DOCX,
     )
     response["X-Content-Type-Options"] = "nosniff"

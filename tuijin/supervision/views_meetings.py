@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuijin.core.permissions import role_required
 from tuijin.core.scoping import get_visible_or_404, scope_of
+from tuijin.core.versioning import StaleWrite, posted_version
 
 from . import meetings, services
 from .forms_meetings import AssignmentForm, MeetingForm, SummaryForm
@@ -120,6 +121,7 @@ def meeting_summary(request: HttpRequest, pk: int) -> HttpResponse:
     form = SummaryForm(request.POST)
     if not form.is_valid():
         return _detail(request, meeting, summary_form=form, status=400)
+    meeting.expect_version(posted_version(request))  # not over someone else's minutes
     try:
         meetings.meeting_update_summary(
             acting_user=request.user, meeting=meeting, summary=form.cleaned_data["summary"]
@@ -127,6 +129,9 @@ def meeting_summary(request: HttpRequest, pk: int) -> HttpResponse:
     except meetings.MeetingRuleError as exc:
         form.add_error(None, exc.message)
         return _detail(request, meeting, summary_form=form, status=400)
+    except StaleWrite as exc:
+        form.add_error(None, exc.message)
+        return _detail(request, exc.current, summary_form=form, status=409)
     messages.success(request, "会议纪要已保存")
     return redirect("supervision:meeting", pk=meeting.pk)
 

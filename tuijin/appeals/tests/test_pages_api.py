@@ -145,7 +145,7 @@ def test_unit_accepts_and_replies_through_the_pages(world, pool, client_for):
     client.post(reverse("appeals:accept", args=[appeal.pk]))
     response = client.post(
         reverse("appeals:reply", args=[appeal.pk]),
-        {"text": "已协调供电公司完成接电", "files": SimpleUploadedFile("接电单.pdf", b"%PDF")},
+        {"text": "已协调供电公司完成接电", "files": SimpleUploadedFile("接电单.pdf", b"%PDF-1.4")},
         follow=True,
     )
     assert "已答复，等待企业评价" in response.content.decode()

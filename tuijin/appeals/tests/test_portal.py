@@ -4,11 +4,14 @@ answering a question, rating, and isolation between enterprises."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import Workbook
+from PIL import Image
 
 from tuijin.appeals import portal, services
 from tuijin.appeals.models import Appeal, AppealAttachment, AppealEvent, EnterpriseAccount
@@ -235,9 +238,22 @@ def _filing(**extra) -> dict:
     }
 
 
+def _jpeg() -> bytes:
+    """A real photo: attachments are checked by content and images re-encoded."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(out, "JPEG")
+    return out.getvalue()
+
+
+def _xlsx() -> bytes:
+    out = io.BytesIO()
+    Workbook().save(out)
+    return out.getvalue()
+
+
 def test_enterprise_files_a_request_from_the_portal(client_for, world, county):
     client = client_for(world.own_account)
-    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff jpeg", content_type="image/jpeg")
+    photo = SimpleUploadedFile("现场.jpg", _jpeg(), content_type="image/jpeg")
     response = client.post("/portal/new/", _filing(files=[photo]), follow=True)
     appeal = Appeal.objects.get()
     assert (appeal.source, appeal.enterprise, appeal.status) == ("portal", world.own, "new")
@@ -390,7 +406,7 @@ def test_enterprise_answers_a_question_of_the_unit(client_for, world, county):
     assert "待补充" in client.get("/portal/requests/").content.decode()
     page = client.get(f"/portal/requests/{appeal.pk}/").content.decode()
     assert "请您补充" in page and "请提供二号厂房的用电负荷表" in page
-    sheet = SimpleUploadedFile("负荷表.xlsx", b"PK xlsx")
+    sheet = SimpleUploadedFile("负荷表.xlsx", _xlsx())
     response = client.post(
         f"/portal/requests/{appeal.pk}/answer/",
         {"text": "负荷表见附件", "files": [sheet]},

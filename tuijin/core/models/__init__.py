@@ -1,4 +1,4 @@
-from .accounts import SecurityEvent, User
+from .accounts import AppendOnlyError, SecurityEvent, User
 from .audit import AuditChainHead, AuditSeal
 from .calendar import WorkdayOverride
 from .directory import Person, PersonRole, Region, Unit, pinyin_initials
@@ -6,6 +6,7 @@ from .notifications import Delivery, Notification, WebhookChannel, notify, notif
 from .stamps import ChangeStamp
 
 __all__ = [
+    "AppendOnlyError",
     "AuditChainHead",
     "AuditSeal",
     "ChangeStamp",

@@ -16,6 +16,9 @@ class AuditSeal(models.Model):
     seq = models.PositiveBigIntegerField("序号", unique=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # How the link was sealed ("sha256", or "hmac-sm3" with the install's audit key), so that
+    # switching HMAC on later keeps the older links verifiable.
+    algo = models.CharField("算法", max_length=16, default="sha256")
 
     class Meta:
         verbose_name = verbose_name_plural = "审计链"
@@ -30,6 +33,10 @@ class AuditChainHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # Where the chain starts after ``tuijin audit-retention`` purged its oldest links: the
+    # sequence number before the first kept link and that link's previous hash.
+    base_seq = models.PositiveBigIntegerField(default=0)
+    base_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = verbose_name_plural = "审计链头"

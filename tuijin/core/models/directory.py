@@ -7,8 +7,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from pypinyin import Style, lazy_pinyin
 
+from ..fields import EncryptedCharField, KeyedHashField
 from ..roles import DirectoryRole
 from ..scoping import CHANGE, Scope, ScopedQuerySet
+from ..versioning import Versioned
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", "手机号码应为 11 位数字，以 1 开头")
 
@@ -106,7 +108,7 @@ class UnitQuerySet(ScopedQuerySet):
         return self.none()
 
 
-class Unit(models.Model):
+class Unit(Versioned):
     """A department, township or platform: the bodies that answer for projects."""
 
     class Kind(models.TextChoices):
@@ -159,7 +161,7 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(q)
 
 
-class Person(models.Model):
+class Person(Versioned):
     """Someone in the county directory: a named, reachable person, never free text."""
 
     region = models.ForeignKey(
@@ -175,7 +177,8 @@ class Person(models.Model):
     )
     name = models.CharField("姓名", max_length=30)
     title = models.CharField("职务", max_length=60, blank=True)
-    mobile = models.CharField("手机号码", max_length=11, validators=[mobile_validator])
+    mobile = EncryptedCharField("手机号码", max_length=11, validators=[mobile_validator])
+    mobile_hash = KeyedHashField("手机号码", source="mobile")
     pinyin_initials = models.CharField(
         "拼音首字母", max_length=30, blank=True, editable=False, db_index=True
     )
@@ -196,7 +199,7 @@ class Person(models.Model):
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "mobile"], name="person_unique_mobile_in_region"
+                fields=["region", "mobile_hash"], name="person_unique_mobile_in_region"
             )
         ]
 
@@ -206,6 +209,14 @@ class Person(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pinyin_initials = pinyin_initials(self.name)
         super().save(*args, **kwargs)
+
+    def mobile_taken_message(self, mobile: str) -> str | None:
+        """Why ``mobile`` cannot be this person's: another person of the region has it (the
+        unique constraint is on the keyed hash, which forms do not validate)."""
+        others = Person.objects.filter(region_id=self.region_id, mobile=mobile)
+        if mobile and others.exclude(pk=self.pk).exists():
+            return f"本地区已有人员使用手机号码 {mobile}"
+        return None
 
     @property
     def role_names(self) -> list[str]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from ..scoping import Scope, ScopedQuerySet
+from ..versioning import Versioned
 
 
 class NotificationQuerySet(ScopedQuerySet):
@@ -52,7 +53,7 @@ class WebhookChannelQuerySet(ScopedQuerySet):
         return self.filter(active=True)
 
 
-class WebhookChannel(models.Model):
+class WebhookChannel(Versioned):
     """A WeCom or DingTalk group robot that receives a county's notifications.
 
     The robot URL carries the robot's access key and the DingTalk signing secret is a key too:

@@ -111,3 +111,71 @@ class TestChain:
             cursor.execute("DELETE FROM core_auditseal WHERE id = %s", [last.pk])
             cursor.execute("DELETE FROM auditlog_logentry WHERE id = %s", [last.entry_id])
         assert not verify_chain().ok
+
+
+@pytest.mark.django_db
+class TestHmacSm3:
+    """TUIJIN_AUDIT_HMAC=sm3: links sealed with HMAC-SM3 under the install's key."""
+
+    @pytest.fixture
+    def keyed(self, settings):
+        settings.TUIJIN_AUDIT_HMAC = "sm3"
+        settings.TUIJIN_AUDIT_KEY = "清溪县-审计密钥-1"
+        return settings
+
+    def _change(self, county, title):
+        person = county.people[Role.LEADER]
+        person.title = title
+        person.save()
+        return LogEntry.objects.get_for_object(person).latest("timestamp")
+
+    def test_a_chain_switched_to_sm3_verifies_and_reports_both(self, county, keyed, capsys):
+        entry = self._change(county, "常务副县长")
+        assert entry.seal.algo == "hmac-sm3"
+        verdict = verify_chain()
+        assert verdict.ok
+        assert verdict.algos == {"sha256": AuditSeal.objects.count() - 1, "hmac-sm3": 1}
+        call_command("verify_audit")
+        assert "hmac-sm3 1 条" in capsys.readouterr().out
+
+    def test_a_flipped_field_fails(self, county, keyed):
+        entry = self._change(county, "常务副县长")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE auditlog_logentry SET object_repr = %s WHERE id = %s", ["别人", entry.pk]
+            )
+        verdict = verify_chain()
+        assert not verdict.ok
+        assert verdict.broken_entry_id == entry.pk
+
+    def test_a_wrong_key_fails(self, county, keyed):
+        entry = self._change(county, "常务副县长")
+        keyed.TUIJIN_AUDIT_KEY = "另一把密钥"
+        verdict = verify_chain()
+        assert not verdict.ok
+        assert verdict.broken_entry_id == entry.pk
+        assert "密钥不符" in verdict.reason
+
+    def test_a_plain_link_after_an_hmac_one_is_reported_as_a_downgrade(self, county, keyed):
+        from tuijin.core.audit import entry_digest
+
+        self._change(county, "常务副县长")
+        keyed.TUIJIN_AUDIT_HMAC = ""
+        entry = self._change(county, "县长")
+        seal = entry.seal
+        assert seal.algo == "sha256"
+        assert entry_digest(entry, seal.seq, seal.prev_hash) == seal.hash
+        verdict = verify_chain()
+        assert not verdict.ok
+        assert "降级" in verdict.reason
+
+    def test_without_a_key_one_is_made_in_the_data_folder_owner_only(
+        self, county, settings, tmp_path
+    ):
+        settings.TUIJIN_AUDIT_HMAC, settings.TUIJIN_AUDIT_KEY = "sm3", ""
+        settings.DATA_DIR = tmp_path
+        self._change(county, "常务副县长")
+        key = tmp_path / "audit_key"
+        assert key.stat().st_mode & 0o777 == 0o600
+        assert len(key.read_text()) == 64
+        assert verify_chain().ok

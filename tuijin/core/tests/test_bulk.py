@@ -18,7 +18,13 @@ from django.db import DatabaseError, transaction
 
 from tuijin.core import scale
 from tuijin.core.audit import AuditBatch, verify_chain
-from tuijin.core.bulk import insert_returning, insert_rows, update_rows
+from tuijin.core.bulk import (
+    insert_reserved,
+    insert_returning,
+    insert_rows,
+    reserve_ids,
+    update_rows,
+)
 from tuijin.core.models import Person
 from tuijin.core.roles import Role
 from tuijin.projects.models import Light, Milestone, ProgressReport, Project, Stage
@@ -67,6 +73,34 @@ def test_new_projects_get_their_ids_in_order_and_read_back_as_saved(county):
     # Saved instances: they update, not insert again.
     projects[0].address = "城关镇工业园"
     projects[0].save(update_fields=["address"])
+    assert Project.objects.get(pk=ids[0]).address == "城关镇工业园"
+
+
+def test_reserved_ids_let_rows_pointing_at_new_projects_be_written_first(county):
+    """An import writes a new project's milestones before the project (lit from them):
+    the ids are reserved, taken by no one else, and the rows agree at commit."""
+    with transaction.atomic():
+        projects = [_project(county, n) for n in range(1, 4)]
+        ids = reserve_ids(Project, projects)
+        assert ids == sorted(ids) and [p.pk for p in projects] == ids
+        insert_rows(
+            Milestone,
+            [(pk, "开工", 1, None, None, None) for pk in ids],
+            fields=["project", "name", "order", "planned_date", "actual_date", "responsible_unit"],
+        )
+        assert insert_reserved(Project, projects) == 3
+        later = Project.objects.create(
+            region=county.region, name="后来的项目", total_investment=Decimal("10")
+        )
+    assert later.pk > max(ids)
+    assert set(Project.objects.filter(pk__in=ids).values_list("name", flat=True)) == {
+        "批量项目1",
+        "批量项目2",
+        "批量项目3",
+    }
+    assert Milestone.objects.filter(project_id__in=ids, name="开工").count() == 3
+    projects[0].address = "城关镇工业园"
+    projects[0].save(update_fields=["address"])  # saved instances update, not insert again
     assert Project.objects.get(pk=ids[0]).address == "城关镇工业园"
 
 

@@ -65,3 +65,93 @@ def test_the_sheet_reader_reads_what_openpyxl_reads(tmp_path):
     assert ours == expected
     assert ours[1] == (3, ("名称", 1, 2.5, dt.datetime(2026, 5, 1), True, None, "末列"))
     assert ours[-1] == (6, (None, None, "跳过的列"))
+
+
+# --- Formula injection (issue 8 point 6): every export, written then read back ---------------
+
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\0=1", "\x01=1"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
+def _text_cells(content: bytes) -> list[str]:
+    sheet = load_workbook(io.BytesIO(content)).active
+    return [v for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+
+
+def _assert_neutralised(texts: list[str], wanted: list[str]) -> None:
+    """No text cell starts as a formula; each dangerous value is there, kept as text."""
+    assert [t for t in texts if t.startswith(FORMULA_STARTS)] == []
+    for value in wanted:
+        # NUL and other control characters are dropped (XML cannot hold them); a carriage
+        # return comes back as the line feed XML turns it into.
+        kept = "'" + value.lstrip("\0\x01").replace("\r", "\n")
+        assert any(t == kept or t.startswith(kept) for t in texts), value
+
+
+def test_cell_text_neutralises_every_formula_start_even_after_dropping_control_characters():
+    from tuijin.core.exports import cell_text
+
+    assert [cell_text(v) for v in DANGEROUS] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\t=1",
+        "'\r=1",
+        "'=1",
+        "'=1",
+    ]
+    assert cell_text("普通文字 = 1") == "普通文字 = 1" and cell_text(-1) == -1
+
+
+def test_the_generic_table_export_round_trips_every_formula_start_as_text():
+    out = io.BytesIO()
+    write_rows(out, ["文本", "另一列"], ([t, f"{t}尾"] for t in DANGEROUS))
+    _assert_neutralised(_text_cells(out.getvalue()), DANGEROUS)
+
+
+def test_the_enterprise_export_round_trips_every_formula_start_as_text(county, client_for):
+    from tuijin.core.roles import Role
+    from tuijin.enterprises.tests.factories import make_enterprise
+
+    for serial, text in enumerate(DANGEROUS, start=1):
+        make_enterprise(
+            county.region,
+            county.township,
+            serial,
+            name=text,
+            industry=text,
+            address=text,
+            contact_name=text,
+            legal_representative=text,
+            struggling_reason=text,
+        )
+    response = client_for(county.users[Role.PROJECT_OFFICE]).get("/enterprises/export/")
+
+    assert response.status_code == 200
+    texts = _text_cells(b"".join(response.streaming_content))
+    _assert_neutralised(texts, DANGEROUS)
+    assert sum(t == "'=1+1" for t in texts) == 6  # every text column of that enterprise
+
+
+def test_the_project_ledger_export_round_trips_every_formula_start_as_text(county, client_for):
+    from tuijin.core.roles import Role
+    from tuijin.projects.models import ProgressReport
+    from tuijin.projects.tests.conftest import make_project
+
+    today = dt.date.today()
+    for text in DANGEROUS:
+        project = make_project(county, name=text, content=text)
+        ProgressReport.objects.create(
+            project=project,
+            period=today.replace(day=1),
+            progress_text=text,
+            problems_text=text,
+            invested=Decimal("1"),
+        )
+    response = client_for(county.users[Role.PROJECT_OFFICE]).get("/projects/ledger/export/")
+
+    assert response.status_code == 200
+    texts = _text_cells(b"".join(response.streaming_content))
+    _assert_neutralised(texts, DANGEROUS)
+    assert sum(t == "'@SUM(A1)" for t in texts) == 4  # name, content, progress, problems

@@ -107,6 +107,12 @@ def walk_api(client, url: str) -> tuple[list[dict], dict]:
 
 
 class TestProjectList:
+    @pytest.fixture(autouse=True)
+    def no_cache(self, settings):
+        """These tests read the page from each response's context: every view computes it.
+        (The list's cache under change stamps is tested in projects/tests/test_list_rows.py.)"""
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
     def test_default_order_worst_light_first_visits_every_project_once(self, county, client_for):
         projects = make_projects(county, 60)
         client = client_for(county.users[Role.PROJECT_OFFICE])

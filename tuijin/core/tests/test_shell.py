@@ -54,11 +54,14 @@ EXPECTED_MENUS = {
     Role.ENTERPRISE: {"首页", "消息", "我的诉求", "提交诉求"},
     Role.BANK: {"首页", "消息"},
     Role.ADMIN: GOV_MENU
-    | {"审计日志", "通讯录导入", "后台管理", "消息推送", "我的项目", "待填报", "台账导入"}
+    | {"通讯录导入", "后台管理", "消息推送", "我的项目", "待填报", "台账导入"}
     | {"项目设置", "企业导入", "12345工单导入", "诉求时限", "企业账号核验"}
     | COUNTY_VIEW
     | OUTREACH
     | DRIVES,
+    # Separation of duties: the security and audit administrators see only their own pages.
+    Role.SECURITY_ADMIN: {"首页", "消息", "安全日志", "账号与角色"},
+    Role.AUDIT_ADMIN: {"首页", "消息", "审计日志", "审计链校验", "安全日志"},
 }
 
 

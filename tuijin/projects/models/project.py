@@ -10,6 +10,7 @@ from django.db import models
 from tuijin.core.models import Person, Region, Unit
 from tuijin.core.roles import Role
 from tuijin.core.scoping import CHANGE, Scope, ScopedQuerySet
+from tuijin.core.versioning import Versioned
 
 from .choices import Category, Level, Light, Nature, Stage
 
@@ -58,8 +59,11 @@ class ProjectChildQuerySet(ScopedQuerySet):
         return self.filter(project__in=Project.objects.visible_to(scope))
 
 
-class Project(models.Model):
+class Project(Versioned):
     """A key project of the county drive, with everyone who answers for it."""
+
+    # Computed from reports and rules, never typed in: not an edit of the project.
+    version_exempt = frozenset({"light", "light_reasons", "invested_total", "last_report_period"})
 
     region = models.ForeignKey(
         Region, verbose_name="地区", on_delete=models.PROTECT, related_name="projects"
@@ -227,7 +231,7 @@ class AnnualPlan(models.Model):
         return f"{self.project} {self.year}"
 
 
-class StageChange(models.Model):
+class StageChange(Versioned):
     """A proposed move between stages; the project office confirms or rejects it."""
 
     class Status(models.TextChoices):

@@ -8,6 +8,7 @@ from django.db import models
 
 from tuijin.core import request_memo
 from tuijin.core.models import Person, Region, Unit
+from tuijin.core.versioning import Versioned
 
 from .choices import Category, Light, PeriodKind
 from .project import MONEY, Project, ProjectChildQuerySet
@@ -34,7 +35,7 @@ class MilestoneTemplate(models.Model):
         return f"{self.get_category_display()} · {self.name}"
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     """One milestone (节点) of a project: planned date, actual date, responsible unit."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
@@ -130,7 +131,7 @@ class Photo(models.Model):
         return self.image.name
 
 
-class Problem(models.Model):
+class Problem(Versioned):
     """A problem found in a report or on site, tracked to closure with a named person."""
 
     class Status(models.TextChoices):
@@ -219,7 +220,7 @@ class SiteCheck(models.Model):
         return f"{self.project} {self.visited_on}"
 
 
-class ProjectRules(models.Model):
+class ProjectRules(Versioned):
     """A county's tunable settings: the reporting period and the thresholds of the lights.
 
     Defaults follow the rule one municipal development and reform commission published.

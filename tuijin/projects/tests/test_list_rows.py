@@ -155,3 +155,38 @@ def test_names_in_the_filter_bar_are_escaped(county, client_for):
     county.township.save()
     html = client_for(county.users[Role.PROJECT_OFFICE]).get(reverse("projects:list"))
     assert "城关镇&lt;b&gt;&quot;新&quot;&lt;/b&gt;</option>" in html.content.decode()
+
+
+def test_the_list_shows_a_change_at_once_though_its_content_is_cached(registry, county, client_for):
+    """The list's content is cached under the projects and directory stamps: a renamed
+    project, a new report, a bulk recomputed light and a renamed township show on the next
+    view."""
+    client = client_for(county.users[Role.PROJECT_OFFICE])
+    url = reverse("projects:list")
+    assert "县城停车场" in rows_of(client.get(url).content.decode())
+    bare = registry["bare"]
+    bare.name = "县城智慧停车场"
+    bare.save()
+    rows = rows_of(client.get(url).content.decode())
+    assert "县城智慧停车场" in rows and "县城停车场" not in rows
+    report(registry["red"], dt.date(THIS_YEAR, 3, 1), "9100")  # 18,200 of 18,200
+    assert "100%" in cells(rows_of(client.get(url).content.decode())[registry["red"].name])[-1]
+    from tuijin.projects import lights
+
+    Project.objects.filter(pk=bare.pk).update(light=Light.GREEN, light_reasons=[])
+    lights.recompute(Project.objects.filter(pk=bare.pk))  # bulk: no signals, moves the stamp
+    row = rows_of(client.get(url).content.decode())["县城智慧停车场"]
+    assert "light-green" not in row
+    county.other_township.name = "河口镇人民政府"
+    county.other_township.save()
+    assert "河口镇人民政府" in rows_of(client.get(url).content.decode())["河口镇污水处理厂"]
+
+
+def test_a_cached_list_is_never_served_to_a_user_of_another_scope(registry, county, client_for):
+    """Two users asking the same question see their own rows: the cache key is the scope."""
+    url = reverse("projects:list")
+    office = client_for(county.users[Role.PROJECT_OFFICE]).get(url).content.decode()
+    assert {"河口镇污水处理厂", "县城停车场"} <= set(rows_of(office))
+    staff = client_for(county.users[Role.UNIT_STAFF]).get(url).content.decode()
+    assert "河口镇污水处理厂" not in rows_of(staff)
+    assert "登记项目" in office and "登记项目" not in staff

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
@@ -446,7 +447,8 @@ def test_site_check_without_photos(project, leader, recorder, media):
 
 def test_photo_summary_for_templates(project, leader, recorder, media):
     check = record(project, leader, recorder, photos=[jpeg(gps=offset_north(3))])
-    summary = photo_summary(check.photos.get())
+    photo = check.photos.get()
+    summary = photo_summary(photo)
     assert summary["taken_at_text"] == "2026-06-10 09:30"
     assert summary["reference"] == "察看日期 2026-06-10"
     assert summary["distance_km"] == 3.0
@@ -454,7 +456,7 @@ def test_photo_summary_for_templates(project, leader, recorder, media):
     assert summary["project_address"] == "城关镇清溪大道"
     assert summary["warnings"] == ["照片拍摄位置距项目地点约 3.0 公里"]
     assert summary["consistent"] is False
-    assert summary["url"].startswith("/media/photos/")
+    assert summary["url"] == reverse("projects:photo", args=[photo.pk])  # scoped, never /media/
 
 
 # --- Reports ------------------------------------------------------------------------------

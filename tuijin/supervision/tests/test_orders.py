@@ -124,7 +124,9 @@ class TestFlow:
         order, staff = orders["own"], county.users[Role.UNIT_STAFF]
         office = county.users[Role.SUPERVISION]
         services.order_sign(order, acting_user=staff)
-        upload = SimpleUploadedFile("整改报告.docx", b"PK\x03\x04 report", "application/msword")
+        report = io.BytesIO()
+        Document().save(report)  # a real .docx: attachments are checked by content
+        upload = SimpleUploadedFile("整改报告.docx", report.getvalue(), "application/msword")
         services.order_respond(order, acting_user=staff, text="已完成接入", files=[upload])
         services.order_return(order, acting_user=office, reason="缺少供电公司验收单")
         order.refresh_from_db()

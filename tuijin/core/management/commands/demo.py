@@ -1,5 +1,7 @@
 """``tuijin demo``: the demo county, seeded once, served on 127.0.0.1."""
 
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,7 +28,16 @@ class Command(BaseCommand):
         for username, role, who in demo_accounts():
             self.stdout.write(f"  {username:<14}{role}：{who}")
         self.stdout.write("")
+        # The demo must work with no phone at hand: two-step sign-in is required of no one
+        # unless the operator sets TUIJIN_OTP_REQUIRED_ROLES (the server inherits it).
+        required = os.environ.get("TUIJIN_OTP_REQUIRED_ROLES", "").strip()
+        self.stdout.write(
+            "两步验证：任何账号可在右上角菜单「两步验证」中开启；生产环境默认要求主要领导、督查室、"
+            "系统管理员开启" + (f"（本次要求：{required}）" if required else "（本演示未要求）")
+        )
+        self.stdout.write("")
         if no_serve:
             return
         self.stdout.write(f"请在浏览器打开 http://127.0.0.1:{port}/ （按 Ctrl+C 停止）")
+        os.environ.setdefault("TUIJIN_OTP_REQUIRED_ROLES", "")
         run_servers("127.0.0.1", port, 2, self.stdout)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tuijin.core import security
 from tuijin.projects.ledger import export_ledger
 from tuijin.projects.models import Project
 
@@ -27,4 +28,5 @@ class Command(BaseCommand):
             raise CommandError(f"目录不存在：{path.parent}")
         target = region_for(region)
         count = export_ledger(Project.objects.filter(region=target), path)
+        security.record_export(f"{path.name}（命令行，{target.name}重点项目台账）", count)
         self.stdout.write(f"已导出 {target.name} {count} 个项目到 {path}")

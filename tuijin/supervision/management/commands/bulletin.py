@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from tuijin.core import security
 from tuijin.projects.management.commands.import_ledger import region_for
 from tuijin.supervision.bulletin import (
     BulletinError,
@@ -40,4 +41,5 @@ class Command(BaseCommand):
         except BulletinError as exc:
             raise CommandError(str(exc)) from None
         write_bulletin(figures, path)
+        security.record_export(f"{path.name}（命令行，{target.name}通报）")
         self.stdout.write(f"已生成 {target.name}{figures['period'].label}通报：{path}（未归档）")

@@ -1,0 +1,41 @@
+"""A report's or site check's photo, served only to those who see its project.
+
+Photos live under MEDIA_ROOT, which no web server publishes: every file goes through a view
+that checks scope, as the supervision office's finding photos and attachments do.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest
+
+from tuijin.core.files import content_type_for
+from tuijin.core.permissions import role_required
+from tuijin.core.roles import GOVERNMENT
+
+from .models import Photo, Project
+
+
+@role_required(GOVERNMENT)
+def photo_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The stored (re-encoded, metadata-free) JPEG inline; ``?download=1`` saves it.
+    A photo of a project out of scope is the same 404 as a missing one."""
+    visible = Project.objects.visible_to(request.user)
+    photo = (
+        Photo.objects.filter(
+            Q(report__project__in=visible) | Q(site_check__project__in=visible), pk=pk
+        )
+        .only("id", "image")
+        .first()
+    )
+    if photo is None or not photo.image:
+        raise Http404("照片不存在")
+    response = FileResponse(
+        photo.image.open("rb"),
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"photo-{photo.pk}.jpg",
+        content_type=content_type_for(photo.image.name),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
