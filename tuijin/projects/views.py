@@ -112,7 +112,7 @@ def _list_content(request: HttpRequest, htmx: bool) -> str:
     page = page_for(request, row_values(projects), PAGE_SIZE)
     page.object_list = make_rows(page.object_list, dt.date.today().year)
     if htmx:
-        return render_to_string("projects/project_list.html#results", {"page": page}, request)
+        return render_to_string("projects/project_list.html#results", {"page": page})
     query = request.GET.copy()
     query.pop("cursor", None)
     form = filterset.form
@@ -136,7 +136,9 @@ def _list_content(request: HttpRequest, htmx: bool) -> str:
         "can_create": scope_of(request.user).has(Role.PROJECT_OFFICE),
         "title": "重点项目",
     }
-    return render_to_string("projects/project_list.html#content", context, request)
+    # Rendered without the request: the shell's context (menu, unread count) belongs to the
+    # page around the cached content, not to it.
+    return render_to_string("projects/project_list.html#content", context)
 
 
 @role_required((Role.LEADER, Role.PRINCIPAL))

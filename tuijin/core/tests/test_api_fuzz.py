@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
@@ -47,6 +49,19 @@ def token(county, settings, tmp_path) -> str:
     for build in matrix.RECORDS.values():
         build(county, county.township)
     return Token.objects.create(user=county.users[Role.ADMIN]).key
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """schemathesis calls the WSGI app itself, not through Django's test client: each call
+    would run ``close_old_connections`` at its start and end, which closes a connection held
+    in the test's transaction (on PostgreSQL; SQLite's in-memory one survives). Django's
+    client disconnects the same two receivers for the same reason."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def test_the_schema_documents_every_route_of_the_router():

@@ -200,13 +200,19 @@ class DropAfterFirstWrite:
 
     @staticmethod
     def restore(conn) -> None:
-        if conn.vendor != "postgresql" and conn.connection is not None:
+        """Give the next test a working connection in autocommit, as it would find it."""
+        if conn.vendor == "postgresql":
+            conn.close()  # the server ended it: the next query opens a new one
+            return
+        # SQLite's in-memory test database cannot be closed and opened again: undo the fault,
+        # and the state the interrupted transaction left (out of autocommit) on the same one.
+        if conn.connection is not None:
             conn.connection.set_progress_handler(None, 1)
             if conn.connection.in_transaction:
                 conn.connection.rollback()
-        conn.close_if_unusable_or_obsolete()
-        if conn.vendor == "postgresql":
-            conn.close()
+        conn.needs_rollback = False
+        if not conn.in_atomic_block and not conn.get_autocommit():
+            conn.set_autocommit(True)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -248,6 +254,7 @@ def test_a_connection_lost_mid_request_gives_the_chinese_500_page_and_rolls_back
     assert problem.measure == ""
     errors = [r for r in caplog.records if r.name == "django.request" and r.levelno >= 40]
     assert errors and errors[0].exc_info is not None  # the trace is in the log, for the operator
+    assert connection.get_autocommit()  # and the connection is left as the next test needs it
 
 
 # --- a full disk during an upload ---------------------------------------------------------
