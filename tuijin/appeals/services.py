@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from tuijin.core import workdays
 from tuijin.core.files import check_files
-from tuijin.core.models import Person, Unit, User, notify
+from tuijin.core.models import Person, Region, Unit, User, notify
 from tuijin.core.roles import GOVERNMENT, Role
 from tuijin.core.scoping import get_visible_or_404, home_region_id, scope_of
 
@@ -318,6 +318,10 @@ def appeal_receive(
                 f"12345工单{hotline_number}已登记为{existing.code}", "hotline_number"
             )
 
+    # Numbers are the county's highest of the year plus one: two filings at the same moment
+    # must not both take it (PostgreSQL would refuse the second with a 500). The county's row
+    # is locked first; on SQLite the write transaction already holds the database.
+    Region.objects.select_for_update().filter(pk=region_id).first()
     last = Appeal.objects.filter(region_id=region_id, year=received_on.year).aggregate(
         n=Max("number")
     )["n"]

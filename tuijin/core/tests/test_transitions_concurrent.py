@@ -271,3 +271,22 @@ def test_the_race_helper_runs_each_thread_on_its_own_connection(county):
     results, errors = race(who)
     assert not errors
     assert len(set(results)) == 2
+
+
+def test_two_requests_filed_at_once_get_two_numbers(county):
+    """Numbering is the county's highest of the year plus one: two filings at the same
+    moment both succeed, one after the other, with consecutive numbers (no 500)."""
+    from tuijin.appeals.models import Appeal
+    from tuijin.appeals.tests.conftest import World, receive
+    from tuijin.enterprises.tests.factories import make_enterprise
+
+    own = make_enterprise(county.region, county.township, 1, name="清溪精密机械有限公司")
+    world = World(county, own, own, county.users[Role.ENTERPRISE], county.users[Role.ENTERPRISE])
+
+    def file(who: int):
+        return receive(world, title=f"同时提交的诉求{who}").number
+
+    results, errors = race(file)
+    assert errors == [], errors
+    assert sorted(results) == [1, 2]
+    assert Appeal.objects.filter(region=county.region).count() == 2
