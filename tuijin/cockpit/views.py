@@ -46,6 +46,7 @@ class CockpitFilterSet(ProjectFilterSet):
             if name not in BASE_FILTERS:
                 del self.filters[name]
         self.focus = None
+        self.user = user
         if user is not None:
             regions = Region.objects.visible_to(user)
             self.filters["region"].queryset = regions
@@ -63,12 +64,17 @@ class CockpitFilterSet(ProjectFilterSet):
         return self.focus is None or self.focus.is_county
 
     def trail(self) -> list[Region]:
-        """The focus and the regions above it that the user may see, top first."""
-        visible = set(self.filters["region"].queryset.values_list("pk", flat=True))
+        """The focus and the regions above it that the user may see, top first (a parent
+        outside the scope is not even read)."""
+
+        def visible(region_id: int | None) -> bool:
+            return region_id is not None and (scope.is_admin or region_id in scope.region_ids)
+
+        scope = scope_of(self.user)
         trail, region = [], self.focus
-        while region is not None and region.pk in visible:
+        while region is not None and visible(region.pk):
             trail.insert(0, region)
-            region = region.parent
+            region = region.parent if visible(region.parent_id) else None
         return trail
 
 
@@ -309,6 +315,8 @@ def _context(request: HttpRequest) -> dict:
         "chart_data": chart_data,
         "filterset": filterset,
         "by_unit": filterset.per_unit,
+        # A list, not the field's iterator: the template's loop would count, then read.
+        "unit_choices": list(filterset.form.fields["unit"].choices) if filterset.per_unit else [],
         "trail": trail,
         "lights_title": "各乡镇、平台项目亮灯情况"
         if filterset.per_unit

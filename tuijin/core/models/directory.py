@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from pypinyin import Style, lazy_pinyin
 
+from .. import request_memo
 from ..fields import EncryptedCharField, KeyedHashField
 from ..roles import DirectoryRole
 from ..scoping import CHANGE, Scope, ScopedQuerySet
@@ -82,12 +83,23 @@ class Region(models.Model):
         return children, owner
 
     @classmethod
-    def subtree_ids(cls, region_id: int) -> list[int]:
-        """The region and every region below it, in one query whatever the depth: the whole
-        table is a few hundred rows even for a province, and every request asks this."""
+    def _children_map(cls) -> dict[int | None, list[int]]:
+        memo = request_memo.store(cls._meta.label)
+        if memo is not None and "children" in memo:
+            return memo["children"]
         children: dict[int | None, list[int]] = {}
         for pk, parent_id in cls.objects.order_by("code").values_list("id", "parent_id"):
             children.setdefault(parent_id, []).append(pk)
+        if memo is not None:
+            memo["children"] = children
+        return children
+
+    @classmethod
+    def subtree_ids(cls, region_id: int) -> list[int]:
+        """The region and every region below it, in one query whatever the depth: the whole
+        table is a few hundred rows even for a province, and every request asks this (the
+        scope, then a page's region filter: read once per request)."""
+        children = cls._children_map()
         ids, frontier = [region_id], [region_id]
         while frontier:
             frontier = [child for parent in frontier for child in children.get(parent, ())]

@@ -269,3 +269,24 @@ class TestImportPage:
     def test_only_the_administrator_may_import(self, county, client_for, role):
         response = self.upload(client_for(county.users[role]), _workbook([]))
         assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_region_added_during_a_request_is_in_its_parents_subtree_at_once():
+    """The region tree is read once per request, and a region saved meanwhile is not missed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tuijin.core import request_memo
+    from tuijin.core.models import Region
+
+    city = Region.objects.create(code="339900", name="青州市", level=Region.Level.CITY)
+    with request_memo.scope():
+        with CaptureQueriesContext(connection) as read:
+            assert Region.subtree_ids(city.pk) == [city.pk]
+            assert Region.subtree_ids(city.pk) == [city.pk]
+        assert len(read.captured_queries) == 1
+        county = Region.objects.create(
+            code="339901", name="青溪县", level=Region.Level.COUNTY, parent=city
+        )
+        assert Region.subtree_ids(city.pk) == [city.pk, county.pk]
