@@ -150,3 +150,35 @@ class ClientAddressMiddleware:
         for header in self.HEADERS:
             meta.pop(header, None)
         return self.get_response(request)
+
+
+# Django puts this on every field it renders with an error (``BoundField.build_widget_attrs``);
+# the templates that draw an input by hand put it there too.
+INVALID_FIELD = b'aria-invalid="true"'
+
+
+class RejectedFormMiddleware:
+    """A form post refused for its content answers 400, not 200, on every page.
+
+    A view shows the form again with its Chinese messages, as people expect; the status tells
+    machines (scripts, the load tests, a proxy's logs) that nothing was saved. The signal is
+    the one screen readers get: a field marked invalid in the page. A successful post
+    redirects, and a page shown after a post with no invalid field (an import's preview, a
+    confirmation) keeps its 200.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.method == "POST"
+            and response.status_code == 200
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and INVALID_FIELD in response.content
+        ):
+            response.status_code = 400
+            response.reason_phrase = "Bad Request"
+        return response

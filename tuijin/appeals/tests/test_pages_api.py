@@ -100,7 +100,7 @@ def test_intake_form_registers_and_refuses_bad_files(world, client_for):
         reverse("appeals:create"),
         {**data, "files": SimpleUploadedFile("a.html", b"<script>")},
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert "类型不支持" in bad.content.decode()
     assert Appeal.objects.count() == 0
     ok = client.post(reverse("appeals:create"), data)

@@ -75,7 +75,7 @@ def pending(newcomer) -> EnterpriseAccount:
 def test_registration_with_a_bad_or_unknown_code_is_refused(client, newcomer, code, message):
     users = User.objects.count()
     response = client.post(REGISTER, _form(code))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert User.objects.count() == users
     assert not EnterpriseAccount.objects.exists()

@@ -556,7 +556,7 @@ def test_an_import_over_the_size_limit_is_refused_on_every_import_page(
         reverse(url),
         {"action": "preview", "file": SimpleUploadedFile("导入.xlsx", xlsx_bytes() * 2)},
     )
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "文件过大，请拆分后再导入" in page.content.decode()
     assert not (Path(settings.MEDIA_ROOT) / "imports").exists() or not any(
         (Path(settings.MEDIA_ROOT) / "imports").iterdir()

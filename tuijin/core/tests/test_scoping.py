@@ -103,7 +103,7 @@ class TestPersonPages:
         response = client.post(
             reverse("directory:person-detail", args=[me.pk]), {"title": "x", "mobile": "12345"}
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "手机号码应为 11 位数字" in response.content.decode()
         me.refresh_from_db()
         assert me.title == "项目联络员"

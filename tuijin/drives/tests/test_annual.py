@@ -76,7 +76,7 @@ def test_the_office_adds_a_target_on_the_page_and_others_only_read(county, clien
     page = office.get("/drives/annual/?year=2026").content.decode()
     assert "新增规上企业" in page and "12 家" in page
     bad = office.post("/drives/annual/", {**data, "name": "外资", "value": "-1"})
-    assert bad.status_code == 200 and "确保该值大于或等于" in bad.content.decode()
+    assert bad.status_code == 400 and "确保该值大于或等于" in bad.content.decode()
     assert AnnualTarget.objects.count() == 1
     leader = client_for(county.users[Role.LEADER])
     assert "新增规上企业" in leader.get("/drives/annual/?year=2026").content.decode()

@@ -147,10 +147,10 @@ def test_create_and_edit_by_project_office(county, client_for):
         reverse("enterprises:create"), {**data, "credit_code": make_code(5)[:17] + "X"}
     )
     if make_code(5)[17] != "X":
-        assert bad.status_code == 200 and "校验位" in bad.content.decode()
+        assert bad.status_code == 400 and "校验位" in bad.content.decode()
     assert (
         client.post(reverse("enterprises:create"), {**data, "contact_mobile": "123"}).status_code
-        == 200
+        == 400
     )
     response = client.post(reverse("enterprises:create"), data)
     enterprise = Enterprise.objects.get()
@@ -158,7 +158,7 @@ def test_create_and_edit_by_project_office(county, client_for):
     assert enterprise.pinyin_initials.startswith("qxxf")
     edit = reverse("enterprises:edit", args=[enterprise.pk])
     response = client.post(edit, {**data, "name": "清溪新峰科技有限公司", "struggling": "on"})
-    assert response.status_code == 200  # struggling without a reason
+    assert response.status_code == 400  # struggling without a reason
     response = client.post(edit, {**data, "struggling": "on", "struggling_reason": "订单下降"})
     assert response.status_code == 302
     detail = client.get(reverse("enterprises:detail", args=[enterprise.pk]))

@@ -221,7 +221,7 @@ def test_invalid_post_shows_errors_and_saves_nothing(setup, client_for):
         "/enterprises/visits/new/",
         {"enterprise": top.pk, "visited_on": "2099-01-01", "situation": ""},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert "走访日期不能晚于今天" in body and "请填写企业情况" in body
     assert not Visit.objects.exists()

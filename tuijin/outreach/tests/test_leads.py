@@ -170,7 +170,7 @@ def test_lead_form_refuses_bad_input(county, client_for):
             "owner": county.people[Role.LEADER].pk,
         },
     )
-    assert response.status_code == 200 and "该字段是必填项" in response.content.decode()
+    assert response.status_code == 400 and "该字段是必填项" in response.content.decode()
     response = client.post(
         reverse("outreach:lead-create"),
         {
@@ -181,7 +181,7 @@ def test_lead_form_refuses_bad_input(county, client_for):
             "owner": county.people[Role.LEADER].pk,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Lead.objects.exists()
     response = client.post(
         reverse("outreach:lead-create"),

@@ -81,7 +81,7 @@ def test_leader_logs_a_trip_with_a_lead_on_the_page(county, client_for):
 )
 def test_a_senseless_trip_is_refused_and_nothing_saved(county, client_for, changes, message):
     response = _post(county, client_for(county.users[Role.LEADER]), **changes)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not OutreachTrip.objects.exists() and not Lead.objects.exists()
 

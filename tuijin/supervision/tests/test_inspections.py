@@ -105,7 +105,7 @@ class TestFindingRules:
                 "deadline_days": 5,
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "督查发现必须指定责任人" in response.content.decode()
         assert not Finding.objects.exists()
 
@@ -318,7 +318,7 @@ class TestPages:
                 "inspectors": [county.people[Role.SUPERVISION].pk],
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "请至少选择一个督查项目或督查单位" in response.content.decode()
         assert not Inspection.objects.exists()
 

@@ -320,7 +320,7 @@ class TestOffice:
         client = client_for(county.users[Role.SUPERVISION])
         url = reverse("supervision:meeting-create")
         bad = client.post(url, {"title": "", "held_on": "2026-11-09"})
-        assert bad.status_code == 200
+        assert bad.status_code == 400
         assert "会议名称" in bad.content.decode() and "该字段是必填项" in bad.content.decode()
         assert not Meeting.objects.exists()
         response = client.post(

@@ -114,7 +114,7 @@ class TestIssue:
                 "deadline_days": "0",
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "不能早于下发日期" in response.content.decode()
         assert not SupervisionOrder.objects.exists()
 
