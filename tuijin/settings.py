@@ -161,7 +161,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # The portal's sign-in mobile and the name shown count as well as the account name.
+        "OPTIONS": {
+            "user_attributes": (
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "display_name",
+                "mobile",
+            )
+        },
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},

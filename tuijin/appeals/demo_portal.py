@@ -183,10 +183,7 @@ def _pending_registrations(region: Region, taken: Enterprise, rng) -> None:
             if i == 0
             else f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
         )
-        if (
-            not portal.MOBILE_RE.match(mobile or "")
-            or User.objects.filter(username=mobile).exists()
-        ):
+        if not portal.MOBILE_RE.match(mobile or "") or User.objects.filter(mobile=mobile).exists():
             mobile = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
         portal.account_register(
             credit_code=enterprise.credit_code,

@@ -8,8 +8,6 @@ Chinese message naming the field, as in ``services``.
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,7 +15,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tuijin.core.accounts import opaque_username
 from tuijin.core.models import User, notify
+from tuijin.core.models.directory import mobile_validator
 from tuijin.core.roles import Role
 from tuijin.core.scoping import get_visible_or_404, scope_of
 from tuijin.enterprises.models import Enterprise
@@ -29,7 +29,7 @@ from .services import AppealRuleError
 
 Kind = AppealEvent.Kind
 # A mainland mobile number: 11 digits starting 13–19.
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = mobile_validator.regex
 
 
 def _portal_link() -> str:
@@ -110,20 +110,26 @@ def account_register(
 ) -> EnterpriseAccount:
     """An enterprise opens a portal account (unverified) with its credit code and a mobile.
 
-    The mobile is the sign-in name, so one mobile is one account. The office is told, and
-    verifies before the account sees or files anything.
+    The account signs in with the mobile, so one mobile is one account; the account's own
+    name is opaque (the number is kept encrypted on it). The office is told, and verifies
+    before the account sees or files anything.
     """
     enterprise = registered_enterprise(credit_code)
     contact_name = _clean_contact_name(contact_name)
     mobile = clean_mobile(contact_mobile)
     if (
-        User.objects.filter(username=mobile).exists()
+        User.objects.filter(mobile=mobile).exists()
         or EnterpriseAccount.objects.filter(contact_mobile=mobile).exists()
     ):
         raise AppealRuleError(
             "这个手机号已经注册过，请直接登录；忘记密码请联系县企业服务办", "contact_mobile"
         )
-    user = User(username=mobile, region_id=enterprise.region_id, display_name=contact_name)
+    user = User(
+        username=opaque_username(),
+        mobile=mobile,
+        region_id=enterprise.region_id,
+        display_name=contact_name,
+    )
     try:
         validate_password(password or "", user)
     except ValidationError as exc:
@@ -145,14 +151,14 @@ def account_register(
 @transaction.atomic
 def account_resubmit(acting_user: User, credit_code: str, contact_name: str) -> EnterpriseAccount:
     """A signed-in enterprise user whose registration was refused sends it in again
-    (the mobile stays the sign-in name); it waits for the office once more."""
+    (with the mobile it signs in with); it waits for the office once more."""
     if Role.ENTERPRISE not in scope_of(acting_user).roles:
         raise AppealRuleError("只有企业账号可以提交企业注册信息", "credit_code")
     if EnterpriseAccount.objects.filter(user=acting_user).exists():
         raise AppealRuleError("您的账号已经提交过注册信息", "credit_code")
     enterprise = registered_enterprise(credit_code)
     contact_name = _clean_contact_name(contact_name)
-    mobile = acting_user.username if MOBILE_RE.match(acting_user.username) else ""
+    mobile = acting_user.mobile
     account = EnterpriseAccount.objects.create(
         user=acting_user, enterprise=enterprise, contact_name=contact_name, contact_mobile=mobile
     )

@@ -254,18 +254,24 @@ def _accounts(ctx: ScaleContext, county, d: Directory, enterprises: list[tuple],
     pool = [e for e in enterprises if e is not persona_enterprise]
     chosen = rng.sample(pool, min(ACCOUNTS, len(pool)))
     taken = set(
-        User.objects.filter(username__in=[e[3] for e in chosen]).values_list("username", flat=True)
+        User.objects.filter(mobile__in=[e[3] for e in chosen]).values_list("mobile", flat=True)
     )
+    names = set(User.objects.filter(username__startswith="qy").values_list("username", flat=True))
     group = Group.objects.get(name=Role.ENTERPRISE.value)
     users: list[User] = []
     for enterprise in chosen:
-        name = enterprise[3]
-        while name in taken:
-            name = mobile(rng)
-        taken.add(name)
+        number = enterprise[3]
+        while number in taken:
+            number = mobile(rng)
+        taken.add(number)
+        name = f"qy{rng.getrandbits(40):010x}"  # opaque, as the portal's own (seeded)
+        while name in names:
+            name = f"qy{rng.getrandbits(40):010x}"
+        names.add(name)
         users.append(
             User(
                 username=name,
+                mobile=number,
                 password=password_hash(),
                 region=county,
                 display_name=enterprise[2] or "企业联系人",
@@ -296,7 +302,7 @@ def _accounts(ctx: ScaleContext, county, d: Directory, enterprises: list[tuple],
                 user=user,
                 enterprise_id=enterprise[0],
                 contact_name=enterprise[2] or "企业联系人",
-                contact_mobile=user.username,
+                contact_mobile=user.mobile,
                 verified=verified,
                 verified_by_id=d.office_user if verified else None,
                 verified_at=verified_at - dt.timedelta(days=rng.randint(30, 500))

@@ -3,11 +3,14 @@ their directory roles."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from . import security
+from . import crypto, security
 from .models import AuditChainHead, Person, User
+from .models.directory import mobile_validator
 from .roles import DIRECTORY_TO_ACCESS, Role
 
 _READ_DIRECTORY = [
@@ -104,3 +107,26 @@ def create_account(person: Person, username: str, password: str) -> User:
         person.save(update_fields=["user"])
     sync_account(person)
     return user
+
+
+def opaque_username() -> str:
+    """A sign-in name that says nothing about its holder: for accounts that sign in with
+    their mobile (the portal's enterprises), so no table or log line holds the number."""
+    while True:
+        name = f"qy{secrets.token_hex(5)}"
+        if not User.objects.filter(username=name).exists():
+            return name
+
+
+def sign_in_name(entered: str) -> str:
+    """The account name behind what a person typed at sign-in.
+
+    A mobile number is looked up by its keyed hash. A number no account holds becomes a
+    stand-in derived from its keyed hash: the lockout still counts its failures, and neither
+    the lockout table nor the security log ever holds the number.
+    """
+    entered = (entered or "").strip()
+    if not mobile_validator.regex.fullmatch(entered):
+        return entered
+    name = User.objects.filter(mobile=entered).values_list("username", flat=True).first()
+    return name or f"mobile-{crypto.keyed_hash(entered)[:16]}"

@@ -42,15 +42,6 @@ def _require_security_admin(actor: User | None) -> None:
         raise DutyRuleError("只有安全管理员可以分配角色、解除锁定或结束会话")
 
 
-def accounts_for(actor: User):
-    """The accounts of the security administrator's county (and the county-less ones, such as
-    the installation's first superuser)."""
-    scope = scope_of(actor)
-    return User.objects.filter(region_id__in=scope.region_ids) | User.objects.filter(
-        region__isnull=True
-    )
-
-
 @transaction.atomic
 def assign_roles(
     actor: User | None, target: User, roles: Iterable[str], request: HttpRequest | None = None

@@ -5,15 +5,22 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from .accounts import sign_in_name
 from .models import Person, Unit
 from .versioning import VersionedFormMixin
 
 
 class LoginForm(AuthenticationForm):
+    """Sign in with the account name, or (enterprises) with the mobile number registered."""
+
     error_messages = {
         "invalid_login": "用户名或密码不正确。连续多次输错将暂时锁定账号。",
         "inactive": "该账号已停用，请联系系统管理员。",
     }
+
+    def clean_username(self) -> str:
+        # Before authenticate(): the lockout and the security log see the account's name.
+        return sign_in_name(self.cleaned_data.get("username", ""))
 
 
 class PersonForm(VersionedFormMixin, forms.ModelForm):

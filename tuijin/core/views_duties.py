@@ -9,17 +9,18 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import duties
 from .audit import verify_chain
 from .exports import stream_xlsx
-from .models import SecurityEvent
+from .models import SecurityEvent, User
 from .paging import page_for
 from .permissions import duty_required
 from .roles import Role
+from .scoping import get_visible_or_404
 from .templatetags.tuijin import audit_rows, preload_audit
 from .views import AUDIT_READERS, audit_entries
 
@@ -39,7 +40,7 @@ class RolesForm(forms.Form):
 @duty_required((Role.SECURITY_ADMIN,))
 def security_accounts(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
-    accounts = duties.accounts_for(request.user).prefetch_related("groups").order_by("username")
+    accounts = User.objects.visible_to(request.user).prefetch_related("groups").order_by("username")
     if q:
         accounts = accounts.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
     page = page_for(request, accounts, PAGE_SIZE)
@@ -51,7 +52,7 @@ def security_accounts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def security_account(request: HttpRequest, pk: int) -> HttpResponse:
     """One account: its roles (changed here and nowhere else), its lockout and sessions."""
-    target = get_object_or_404(duties.accounts_for(request.user), pk=pk)
+    target = get_visible_or_404(User.objects.all(), request.user, pk=pk)
     current = sorted(target.groups.values_list("name", flat=True))
     form = RolesForm(initial={"roles": current})
     if request.method == "POST":

@@ -105,7 +105,7 @@ def test_registration_refuses_a_bad_mobile_and_mismatched_passwords(client, newc
         REGISTER, _form(newcomer.credit_code, password1="12345678", password2="12345678")
     ).content.decode()
     assert "密码太短，至少 10 位" in html and "密码不能全是数字" in html
-    assert not User.objects.filter(username="13912345678").exists()
+    assert not User.objects.filter(mobile="13912345678").exists()
 
 
 def test_registration_creates_an_unverified_account_and_tells_the_office(client, county, newcomer):
@@ -113,7 +113,8 @@ def test_registration_creates_an_unverified_account_and_tells_the_office(client,
     html = response.content.decode()
     assert "您的注册正在核验中" in html
     assert "提交新诉求" not in html
-    user = User.objects.get(username="13912345678")
+    user = User.objects.get(mobile="13912345678")
+    assert user.username.startswith("qy") and "13912345678" not in user.username
     assert user.region == county.region
     assert list(user.groups.values_list("name", flat=True)) == [Role.ENTERPRISE.value]
     account = user.enterprise_account
@@ -197,7 +198,7 @@ def test_office_rejects_with_a_reason_and_the_enterprise_reads_it(client_for, co
     assert EnterpriseAccount.objects.filter(pk=pending.pk).exists()
     office.post(f"/portal/accounts/{pending.pk}/reject/", {"reason": "联系人不是本企业员工"})
     assert not EnterpriseAccount.objects.filter(pk=pending.pk).exists()
-    user = User.objects.get(username="13912345678")
+    user = User.objects.get(mobile="13912345678")
     html = client_for(user).get("/portal/requests/").content.decode()
     assert "您的企业注册未通过核验" in html and "联系人不是本企业员工" in html
 

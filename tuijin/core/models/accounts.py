@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..fields import EncryptedCharField, KeyedHashField
 from ..roles import Role
 from ..scoping import VIEW, ScopedQuerySet
 
 
+class UserQuerySet(ScopedQuerySet):
+    def restrict(self, scope, action):
+        """Accounts are the security administrator's to manage (separation of duties): those
+        of their county, and the county-less ones such as the installation's first
+        superuser. Nobody else lists accounts; people are read through the directory."""
+        if Role.SECURITY_ADMIN not in scope.roles:
+            return self.none()
+        return self.filter(Q(region_id__in=scope.region_ids) | Q(region__isnull=True))
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """An account. Its access roles are groups; its directory entry is ``user.person``."""
+
+    objects = UserManager()
 
     region = models.ForeignKey(
         "core.Region",
@@ -26,9 +44,18 @@ class User(AbstractUser):
     display_name = models.CharField("显示名称", max_length=60, blank=True)
     # When the password was last set; the rotation rule (TUIJIN_PASSWORD_MAX_DAYS) reads it.
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # An enterprise signs in to the portal with its mobile: kept here encrypted and found by
+    # its keyed hash, so the sign-in name (``username``) never has to be the number.
+    mobile = EncryptedCharField("登录手机号", max_length=11, blank=True, default="")
+    mobile_hash = KeyedHashField("登录手机号", source="mobile")
 
     class Meta(AbstractUser.Meta):
         verbose_name = verbose_name_plural = "账号"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile_hash"], condition=~Q(mobile_hash=""), name="user_unique_mobile"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username

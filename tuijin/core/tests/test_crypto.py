@@ -154,6 +154,38 @@ def test_the_portal_refuses_a_mobile_another_account_gave(county):
         )
 
 
+def test_a_portal_account_signs_in_with_its_mobile_and_no_table_or_log_holds_it(county, client):
+    """Its sign-in name is opaque; the number is kept encrypted; failures (its own, and an
+    unknown number's) reach the lockout and the security log under names that are not it."""
+    from axes.models import AccessAttempt
+
+    from tuijin.core.models import SecurityEvent
+
+    enterprise = make_enterprise(county.region, county.township, 3)
+    password = "Qiye-Portal-2026"
+    account = portal.account_register(
+        credit_code=enterprise.credit_code,
+        contact_name="赵会计",
+        contact_mobile=NUMBER,
+        password=password,
+    )
+    assert NUMBER not in account.user.username
+    assert User.objects.get(mobile=NUMBER) == account.user
+    unknown = "13700007777"
+    client.post(reverse("login"), {"username": NUMBER, "password": "wrong-password-1"})
+    client.post(reverse("login"), {"username": unknown, "password": "wrong-password-1"})
+    signed_in = client.post(
+        reverse("login"), {"username": NUMBER, "password": password}, follow=True
+    )
+    assert signed_in.context["user"] == account.user
+    logged = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.LOGIN_FAILED)
+    assert logged.filter(username=account.user.username).exists()
+    assert logged.count() == 2
+    for model in (User, SecurityEvent, AccessAttempt):
+        dump = raw_rows(model)
+        assert NUMBER not in dump and unknown not in dump, model
+
+
 def test_dumpdata_holds_tokens_that_load_back_as_numbers(county):
     person = new_person(county)
     make_enterprise(county.region, county.township, 5, contact_mobile="13700007777")
