@@ -11,6 +11,8 @@ Which accounts must use it is a setting (``TUIJIN_OTP_REQUIRED_ROLES``); every a
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from base64 import b32encode
 from dataclasses import dataclass
 
@@ -28,6 +30,8 @@ from .models import SecurityEvent, User
 from .roles import Role
 
 RECOVERY_CODES = 10
+RECOVERY_LENGTH = 12  # characters of base32: 60 bits each
+RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 DEVICE_NAME = "手机验证器"
 RECOVERY_NAME = "恢复码"
 
@@ -78,12 +82,26 @@ def start_setup(user: User) -> Setup:
     return Setup(device=device, secret=secret_of(device), qr_svg=svg)
 
 
+def recovery_digest(code: str) -> str:
+    """What is kept of a recovery code: a digest, so a copy of the table gives no code.
+
+    Sixteen hex characters fit django-otp's column; a 60-bit random code cannot be found back
+    from them, and no key is involved (rotating the data key leaves the codes working).
+    """
+    return hashlib.sha256(_recovery(code).encode()).hexdigest()[:16]
+
+
 def _new_codes(user: User) -> list[str]:
     """Replace the account's recovery codes with ten new ones; the old ones stop working."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    codes = [
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
+        for _ in range(RECOVERY_CODES)
+    ]
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=recovery_digest(code)) for code in codes]
+    )
     return codes
 
 
@@ -119,20 +137,19 @@ def verify(request: HttpRequest, user: User, code: str):
     Raises ``OtpRuleError`` for a wrong code (logged) or while throttled after failures.
     """
     code = (code or "").strip()
-    digits = _digits(code)
-    if len(digits) == 6 and digits == code.replace(" ", ""):
+    token = _digits(code)
+    if len(token) == 6 and token == code.replace(" ", ""):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    else:
-        code = _recovery(code)
+    else:  # a recovery code: compared by its digest, as stored
         device = StaticDevice.objects.filter(user=user, confirmed=True).first()
-        digits = code
+        token = recovery_digest(code)
     if device is None:
         _failed(request, user, "无此类验证方式")
         raise OtpRuleError("验证码不正确")
     with transaction.atomic():
         device = type(device).objects.select_for_update().get(pk=device.pk)
         allowed, data = device.verify_is_allowed()
-        ok = allowed and device.verify_token(digits)
+        ok = allowed and device.verify_token(token)
     if not ok:
         if not allowed and data and data.get("locked_until"):
             wait = max(1, int((data["locked_until"] - timezone.now()).total_seconds()) + 1)

@@ -1,6 +1,7 @@
 """Receivers that put sign-in events in the security log."""
 
 from axes.signals import user_locked_out
+from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
@@ -47,3 +48,18 @@ def on_user_saved(sender, instance: User, **kwargs):
     """A disabled account's sessions end at once, not at their next request."""
     if not instance.is_active and not kwargs.get("raw"):
         end_sessions(instance)
+
+
+ADMIN_VERBS = {1: "新增", 2: "修改", 3: "删除"}  # django.contrib.admin's ADDITION, CHANGE, DELETION
+
+
+@receiver(post_save, sender=AdminLogEntry, dispatch_uid="tuijin_admin_action")
+def on_admin_action(sender, instance: AdminLogEntry, created: bool, **kwargs):
+    """Whatever an administrator adds, changes or deletes in the Django admin (an account's
+    two-step device included) is a security event too, with the admin's account and
+    address, for the security and audit administrators to read."""
+    if not created or (instance.content_type_id and instance.content_type.model_class() is User):
+        return  # accounts: UserAdmin logs opening and disabling them in its own words
+    model = instance.content_type.name if instance.content_type_id else "记录"
+    verb = ADMIN_VERBS.get(instance.action_flag, "操作")
+    security.record_admin(f"后台{verb}{model}：{instance.object_repr}"[:500])

@@ -15,9 +15,12 @@ import contextlib
 import errno
 import logging
 import os
+from contextvars import ContextVar
 
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
+from django.core.signals import request_started
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.html import escape
@@ -38,22 +41,61 @@ class StorageFullError(Exception):
         self.message = MESSAGE
 
 
+# Files this request wrote inside a transaction that has not committed yet: when a later file
+# of the same upload does not fit, the transaction rolls back and these would point nowhere.
+_UNCOMMITTED: ContextVar[list[str] | None] = ContextVar("tuijin_uncommitted_files", default=None)
+
+
+def _new_request(**kwargs) -> None:
+    _UNCOMMITTED.set([])
+
+
+request_started.connect(_new_request, dispatch_uid="tuijin-storage-request")
+
+
 class Storage(FileSystemStorage):
-    """The file system storage, that leaves no partial file behind when space runs out."""
+    """The file system storage, that leaves no partial file behind when space runs out:
+    neither the file that did not fit nor the ones written before it in the same upload."""
 
     def _save(self, name: str, content) -> str:
         path = self.path(name)
         existed = os.path.lexists(path)
         try:
-            return super()._save(name, content)
+            saved = super()._save(name, content)
         except OSError as exc:
             if exc.errno not in FULL_ERRNOS:
                 raise
             if not existed:  # the name was free: what is there now is our partial file
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(path)
+            self._forget_uncommitted()
             logger.error("存储空间不足，文件未保存：%s（%s）", name, os.strerror(exc.errno))
             raise StorageFullError(name) from exc
+        self._hold_until_commit(saved)
+        return saved
+
+    def _hold_until_commit(self, name: str) -> None:
+        if not transaction.get_connection().in_atomic_block:
+            return
+        pending = _UNCOMMITTED.get()
+        if pending is None:
+            pending = []
+            _UNCOMMITTED.set(pending)
+        pending.append(name)
+
+        def committed() -> None:  # its rows are in the database now: the file stays
+            if name in pending:
+                pending.remove(name)
+
+        transaction.on_commit(committed)
+
+    def _forget_uncommitted(self) -> None:
+        """Remove the files written earlier in the transaction this error rolls back."""
+        pending = _UNCOMMITTED.get() or []
+        for name in pending:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path(name))
+        pending.clear()
 
 
 class StorageFullMiddleware:

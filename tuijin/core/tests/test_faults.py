@@ -312,6 +312,40 @@ def test_a_full_disk_during_an_upload_gives_a_clear_error_and_no_half_written_fi
     )  # the response may be sent again once there is room
 
 
+def test_when_the_second_file_of_an_upload_does_not_fit_the_first_is_removed_too(
+    county, client_for, settings, tmp_path, file_size_limit
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    order = issue(county, project=make_project(county))
+    staff = county.users[Role.UNIT_STAFF]
+    orders.order_sign(order, acting_user=staff)
+    detail = reverse("supervision:detail", args=[order.pk])
+    small = SimpleUploadedFile("现场照片说明.pdf", b"%PDF-1.4\n" + b"0" * 20_000)
+    large = SimpleUploadedFile("整改说明.pdf", b"%PDF-1.4\n" + b"0" * 300_000)
+
+    file_size_limit(100_000)
+    response = client_for(staff).post(
+        reverse("supervision:respond", args=[order.pk]),
+        {"text": "已完成电力接入", "files": [small, large]},
+        HTTP_REFERER=f"http://testserver{detail}",
+    )
+    file_size_limit(resource.RLIM_INFINITY)
+
+    assert response.status_code == 302
+    assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []
+    assert OrderFile.objects.count() == 0
+    # Files of an upload that went through stay where their rows point.
+    orders.order_respond(
+        order,
+        acting_user=staff,
+        text="已完成电力接入",
+        files=[SimpleUploadedFile("整改说明.pdf", b"%PDF-1.4\n" + b"0" * 2_000)],
+    )
+    assert [f.file.path for f in OrderFile.objects.all()] == [
+        str(p) for p in (tmp_path / "media").rglob("*") if p.is_file()
+    ]
+
+
 def test_the_storage_leaves_nothing_of_a_file_that_did_not_fit_and_works_again_after(
     tmp_path, file_size_limit
 ):

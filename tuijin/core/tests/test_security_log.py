@@ -79,6 +79,23 @@ class TestWhatIsLogged:
         sync_account(person)
         assert last(Kind.PERMISSION_CHANGE).detail.endswith("县领导 → 县领导、项目办")
 
+    def test_removing_a_two_step_device_in_the_django_admin_is_an_admin_action(
+        self, county, client
+    ):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        leader = county.users[Role.LEADER]
+        device = TOTPDevice.objects.create(user=leader, name="手机验证器", confirmed=True)
+        admin = county.users[Role.ADMIN]
+        client.force_login(admin)
+        url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+        response = client.post(url, {"post": "yes"}, REMOTE_ADDR="10.0.0.9")
+        assert response.status_code == 302
+        assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+        event = last(Kind.ADMIN_ACTION)
+        assert (event.user, event.ip, event.result) == (admin, "10.0.0.9", Result.SUCCESS)
+        assert event.detail.startswith("后台删除") and "手机验证器" in event.detail
+
 
 class TestLogInjection:
     def test_a_username_with_newline_and_ansi_escapes_is_one_escaped_line(
