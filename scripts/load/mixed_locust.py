@@ -22,7 +22,7 @@ import os
 import random
 from pathlib import Path
 
-from locust import between, task
+from locust import between
 from locust.contrib.fasthttp import FastHttpUser
 
 PLAN = json.loads(Path(os.environ["TUIJIN_MIXED_PLAN"]).read_text(encoding="utf-8"))
@@ -96,12 +96,22 @@ class _Person(FastHttpUser):
             return response
 
 
+# What several kinds of people do alike; each class weighs them in its ``tasks``.
+def project_list(user: _Person) -> None:
+    user.get("/projects/", "project-list")
+
+
+def project_page(user: _Person) -> None:
+    user.get(f"/projects/{user.rng.choice(user.projects)}/", "project-page")
+
+
 class Liaison(_Person):
     weight = 20
 
     def on_start(self) -> None:
         self.job = next(_liaisons)
         self.username = self.job["username"]
+        self.projects = self.job["pages"]
         self.slots = list(self.job["report_slots"])
         self.step = 0
         super().on_start()
@@ -109,19 +119,9 @@ class Liaison(_Person):
     def project(self) -> int:
         return self.rng.choice(self.job["projects"])
 
-    @task(3)
-    def project_list(self) -> None:
-        self.get("/projects/", "project-list")
-
-    @task(4)
-    def project_page(self) -> None:
-        self.get(f"/projects/{self.rng.choice(self.job['pages'])}/", "project-page")
-
-    @task(2)
     def due_reports(self) -> None:
         self.get("/projects/due/", "reports-due")
 
-    @task(3)
     def raise_problem(self) -> None:
         self.step += 1
         self.send(
@@ -137,10 +137,9 @@ class Liaison(_Person):
             },
         )
 
-    @task(2)
     def report_progress(self) -> None:
         if not self.slots:
-            return self.project_page()
+            return project_page(self)
         project, period = self.slots.pop()
         self.send(
             "POST",
@@ -155,10 +154,9 @@ class Liaison(_Person):
             },
         )
 
-    @task(1)
     def ask_question(self) -> None:
         if not self.job["appeals"]:
-            return self.project_list()
+            return project_list(self)
         appeal = self.rng.choice(self.job["appeals"])
         self.send(
             "POST",
@@ -168,75 +166,59 @@ class Liaison(_Person):
             data={"text": f"{TAG} {self.username}：请补充用地红线图"},
         )
 
+    tasks = {
+        project_list: 3,
+        project_page: 4,
+        due_reports: 2,
+        raise_problem: 3,
+        report_progress: 2,
+        ask_question: 1,
+    }
+
 
 class Office(_Person):
     weight = 14
     role = "office"
 
-    @task(3)
-    def project_list(self) -> None:
-        self.get("/projects/", "project-list")
-
-    @task(3)
-    def project_page(self) -> None:
-        self.get(f"/projects/{self.rng.choice(self.projects)}/", "project-page")
-
-    @task(2)
     def appeal_list(self) -> None:
         self.get("/appeals/", "appeal-list")
 
-    @task(1)
     def order_list(self) -> None:
         self.get("/supervision/", "order-list")
 
-    @task(2)
     def api_projects(self) -> None:
         self.get("/api/projects/", "api-projects")
+
+    tasks = {project_list: 3, project_page: 3, appeal_list: 2, order_list: 1, api_projects: 2}
 
 
 class Principal(_Person):
     weight = 4
     role = "principal"
 
-    @task(3)
     def cockpit(self) -> None:
         self.get("/cockpit/", "cockpit")
 
-    @task(2)
-    def project_list(self) -> None:
-        self.get("/projects/", "project-list")
-
-    @task(2)
-    def project_page(self) -> None:
-        self.get(f"/projects/{self.rng.choice(self.projects)}/", "project-page")
+    tasks = {cockpit: 3, project_list: 2, project_page: 2}
 
 
 class Leader(_Person):
     weight = 4
     role = "leader"
 
-    @task(3)
     def my_projects(self) -> None:
         self.get("/projects/mine/", "projects-mine")
 
-    @task(2)
-    def project_list(self) -> None:
-        self.get("/projects/", "project-list")
-
-    @task(2)
-    def project_page(self) -> None:
-        self.get(f"/projects/{self.rng.choice(self.projects)}/", "project-page")
+    tasks = {my_projects: 3, project_list: 2, project_page: 2}
 
 
 class Enterprise(_Person):
     weight = 8
     role = "enterprise"
 
-    @task(4)
     def my_requests(self) -> None:
         self.get("/portal/requests/", "portal-requests")
 
-    @task(1)
     def file_request(self) -> None:
         self.send(
             "POST",
@@ -251,3 +233,5 @@ class Enterprise(_Person):
                 "text": f"{TAG}：厂房扩建的施工许可需要哪些材料，希望告知办理时限。",
             },
         )
+
+    tasks = {my_requests: 4, file_request: 1}
