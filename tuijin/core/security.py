@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.http import HttpRequest
 
@@ -130,3 +132,15 @@ def record_permission_change(
 
 def _request_user(request: HttpRequest | None):
     return getattr(request, "user", None) if request is not None else None
+
+
+@contextmanager
+def quiet_console() -> Iterator[None]:
+    """While demo or test data is made, its hundreds of role grants stay in the table and out
+    of the operator's console (where they would bury the demo accounts and the address)."""
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

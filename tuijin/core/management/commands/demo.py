@@ -5,6 +5,7 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from tuijin.core import security
 from tuijin.core.demo import DEMO_PASSWORD, demo_accounts, seed_demo
 
 from .serve import run_servers
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(f"端口无效：{port}")
         call_command("migrate", interactive=False, verbosity=0)
-        created = seed_demo()
+        with security.quiet_console():
+            created = seed_demo()
         self.stdout.write("已创建演示县：清溪县" if created else "演示县数据已存在，直接使用")
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")

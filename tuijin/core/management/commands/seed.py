@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from tuijin.core import scale
+from tuijin.core import scale, security
 from tuijin.core.models import Region, User
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         for _order, label, part in list(scale.SCALE_SEEDERS):
             before = dict(ctx.counts)
             began, began_cpu = time.monotonic(), time.process_time()
-            with transaction.atomic():
+            with transaction.atomic(), security.quiet_console():
                 part(ctx)
             made = "，".join(
                 f"{key} {ctx.counts[key] - before.get(key, 0):,}"
