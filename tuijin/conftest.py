@@ -34,6 +34,19 @@ def client_for(client):
     return sign_in
 
 
+@pytest.fixture(params=["index", "chosen"])
+def search_plan(request, monkeypatch):
+    """For the text search tests of each list: ``index`` makes SQLite always go through the
+    index (the path whose rows could differ); ``chosen``, the plan the search picks itself."""
+    from tuijin.core import textsearch
+
+    textsearch.forget_decisions()
+    if request.param == "index":
+        monkeypatch.setattr(textsearch, "_threshold", lambda rows: 10**9)
+    yield request.param
+    textsearch.forget_decisions()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is the product's hasher (see test_auth); tests sign in hundreds of times."""

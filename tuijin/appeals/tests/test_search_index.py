@@ -16,6 +16,7 @@ from tuijin.appeals.search import search_appeals
 from tuijin.core import textsearch
 from tuijin.core.models import User
 from tuijin.core.roles import Role
+from tuijin.testing import ids
 
 ROWS = [
     # title, text, enterprise name, 12345 number
@@ -52,21 +53,6 @@ def plain(text: str) -> Q:
     )
 
 
-def ids(queryset) -> set[int]:
-    return set(queryset.values_list("pk", flat=True))
-
-
-@pytest.fixture(params=["index", "chosen"])
-def plan(request, monkeypatch):
-    """``index``: SQLite always goes through the index (the path whose rows could differ);
-    ``chosen``: the plan the search picks itself."""
-    textsearch.forget_decisions()
-    if request.param == "index":
-        monkeypatch.setattr(textsearch, "_threshold", lambda rows: 10**9)
-    yield request.param
-    textsearch.forget_decisions()
-
-
 def make_appeal(region, n: int, title: str, text: str, name: str, hotline: str = "") -> Appeal:
     return Appeal.objects.create(
         region=region,
@@ -95,7 +81,7 @@ def assert_same(text: str, base=None) -> None:
     assert ids(search_appeals(base, text)) == ids(base.filter(plain(text))), text
 
 
-def test_search_finds_exactly_the_substring_filter_rows(pool, plan):
+def test_search_finds_exactly_the_substring_filter_rows(pool, search_plan):
     for text in QUERIES:
         assert_same(text)
     found = {a.title for a in search_appeals(Appeal.objects.all(), "用地指标")}
@@ -103,7 +89,7 @@ def test_search_finds_exactly_the_substring_filter_rows(pool, plan):
     assert ids(search_appeals(Appeal.objects.all(), "龘靐")) == set()
 
 
-def test_search_follows_edits_and_deletes(pool, plan):
+def test_search_follows_edits_and_deletes(pool, search_plan):
     first, second = pool[0], pool[1]
     first.title = "新厂房消防验收"
     first.save()
@@ -118,14 +104,16 @@ def test_search_follows_edits_and_deletes(pool, plan):
     assert ids(search_appeals(Appeal.objects.all(), "甲")) == set()
 
 
-def test_search_stays_within_the_scope(county, pool, plan):
+def test_search_stays_within_the_scope(county, pool, search_plan):
     visible = Appeal.objects.visible_to(county.users[Role.PROJECT_OFFICE])
     for text in QUERIES:
         assert_same(text, visible)
     assert {a.title for a in search_appeals(visible, "用地指标")} == {"用地指标"}
 
 
-def test_the_api_searches_titles_and_enterprises_through_the_index(county, pool, plan, client_for):
+def test_the_api_searches_titles_and_enterprises_through_the_index(
+    county, pool, search_plan, client_for
+):
     client = client_for(county.users[Role.PROJECT_OFFICE])
     for text in ["用地", "河口", "abc", "许可证延续", "贷款贴息", "申请延续办理"]:
         data = client.get(reverse("appeal-list"), {"q": text}).json()
@@ -138,8 +126,8 @@ def test_the_api_searches_titles_and_enterprises_through_the_index(county, pool,
     assert data["results"] == []  # the API's q reads titles and enterprises, not the text
 
 
-def test_the_index_serves_the_search(pool, plan):
-    if plan != "index":
+def test_the_index_serves_the_search(pool, search_plan):
+    if search_plan != "index":
         pytest.skip("the plan the search chooses may be the plain filter")
     for text in ["用", "用地", "用地指标"]:
         with CaptureQueriesContext(connection) as queries:

@@ -15,6 +15,7 @@ from tuijin.core.roles import Role
 from tuijin.enterprises.models import Enterprise
 from tuijin.enterprises.search import search_enterprises
 from tuijin.enterprises.tests.factories import make_enterprise
+from tuijin.testing import ids
 
 NAMES = [
     "清溪精密机械有限公司",
@@ -50,21 +51,6 @@ def plain(text: str) -> Q:
     return q
 
 
-def ids(queryset) -> set[int]:
-    return set(queryset.values_list("pk", flat=True))
-
-
-@pytest.fixture(params=["index", "chosen"])
-def plan(request, monkeypatch):
-    """``index``: SQLite always goes through the index (the path whose rows could differ);
-    ``chosen``: the plan the search picks itself."""
-    textsearch.forget_decisions()
-    if request.param == "index":
-        monkeypatch.setattr(textsearch, "_threshold", lambda rows: 10**9)
-    yield request.param
-    textsearch.forget_decisions()
-
-
 @pytest.fixture
 def registry(county, other_county):
     made = [
@@ -81,7 +67,7 @@ def assert_same(text: str, base=None) -> None:
     assert found == ids(base.filter(plain(text.strip()))), text
 
 
-def test_search_finds_exactly_the_substring_filter_rows(registry, plan):
+def test_search_finds_exactly_the_substring_filter_rows(registry, search_plan):
     for text in QUERIES:
         assert_same(text)
     assert ids(search_enterprises(Enterprise.objects.all(), "清溪精密")) == {
@@ -91,7 +77,7 @@ def test_search_finds_exactly_the_substring_filter_rows(registry, plan):
     assert ids(search_enterprises(Enterprise.objects.all(), "龘靐")) == set()
 
 
-def test_search_follows_edits_and_deletes(registry, plan):
+def test_search_follows_edits_and_deletes(registry, search_plan):
     first, second = registry[0], registry[1]
     before = ids(search_enterprises(Enterprise.objects.all(), "精密机械"))
     first.name = "清溪智能装备有限公司"
@@ -107,7 +93,7 @@ def test_search_follows_edits_and_deletes(registry, plan):
     assert ids(search_enterprises(Enterprise.objects.all(), "甲")) == set()
 
 
-def test_search_stays_within_the_scope(county, other_county, registry, plan):
+def test_search_stays_within_the_scope(county, other_county, registry, search_plan):
     office = county.users[Role.PROJECT_OFFICE]
     visible = Enterprise.objects.visible_to(office)
     for text in QUERIES:
@@ -115,8 +101,8 @@ def test_search_stays_within_the_scope(county, other_county, registry, plan):
     assert "清溪精密机械分公司" not in {e.name for e in search_enterprises(visible, "精密机械")}
 
 
-def test_the_index_serves_the_search(registry, plan):
-    if plan != "index":
+def test_the_index_serves_the_search(registry, search_plan):
+    if search_plan != "index":
         pytest.skip("the plan the search chooses may be the plain filter")
     for text in ["清", "清溪", "精密机械"]:
         with CaptureQueriesContext(connection) as queries:

@@ -16,6 +16,7 @@ from tuijin.core.roles import Role
 from tuijin.projects.models import Project
 from tuijin.projects.search import search_projects
 from tuijin.projects.tests.conftest import make_project
+from tuijin.testing import ids
 
 ROWS = [
     # name, investor, code
@@ -36,21 +37,6 @@ QUERIES = [
 
 def plain(text: str) -> Q:
     return Q(name__icontains=text) | Q(code__iexact=text) | Q(investor_name__icontains=text)
-
-
-def ids(queryset) -> set[int]:
-    return set(queryset.values_list("pk", flat=True))
-
-
-@pytest.fixture(params=["index", "chosen"])
-def plan(request, monkeypatch):
-    """``index``: SQLite always goes through the index (the path whose rows could differ);
-    ``chosen``: the plan the search picks itself."""
-    textsearch.forget_decisions()
-    if request.param == "index":
-        monkeypatch.setattr(textsearch, "_threshold", lambda rows: 10**9)
-    yield request.param
-    textsearch.forget_decisions()
 
 
 @pytest.fixture
@@ -74,7 +60,7 @@ def assert_same(text: str, base=None) -> None:
     assert ids(search_projects(base, text)) == ids(base.filter(plain(text))), text
 
 
-def test_search_finds_exactly_the_plain_filter_rows(listed, plan):
+def test_search_finds_exactly_the_plain_filter_rows(listed, search_plan):
     for text in QUERIES:
         assert_same(text)
     assert {p.name for p in search_projects(Project.objects.all(), "智能装备")} == {
@@ -88,7 +74,7 @@ def test_search_finds_exactly_the_plain_filter_rows(listed, plan):
     assert ids(search_projects(Project.objects.all(), "2026-339901")) == set()
 
 
-def test_search_follows_edits_and_deletes(listed, plan):
+def test_search_follows_edits_and_deletes(listed, search_plan):
     first, second = listed[0], listed[1]
     first.name = "高端装备零部件产业园"
     first.save()
@@ -103,15 +89,15 @@ def test_search_follows_edits_and_deletes(listed, plan):
     assert ids(search_projects(Project.objects.all(), "甲")) == set()
 
 
-def test_search_stays_within_the_scope(county, listed, plan):
+def test_search_stays_within_the_scope(county, listed, search_plan):
     visible = Project.objects.visible_to(county.users[Role.PROJECT_OFFICE])
     for text in QUERIES:
         assert_same(text, visible)
     assert {p.name for p in search_projects(visible, "智能装备")} == {"智能装备制造产业园"}
 
 
-def test_the_index_serves_the_search(listed, plan):
-    if plan != "index":
+def test_the_index_serves_the_search(listed, search_plan):
+    if search_plan != "index":
         pytest.skip("the plan the search chooses may be the plain filter")
     for text in ["智", "智能", "智能装备"]:
         with CaptureQueriesContext(connection) as queries:
