@@ -6,29 +6,22 @@ that checks scope, as the supervision office's finding photos and attachments do
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
 
 from tuijin.core.files import content_type_for
 from tuijin.core.permissions import role_required
 from tuijin.core.roles import GOVERNMENT
+from tuijin.core.scoping import get_visible_or_404
 
-from .models import Photo, Project
+from .models import Photo
 
 
 @role_required(GOVERNMENT)
 def photo_file(request: HttpRequest, pk: int) -> FileResponse:
     """The stored (re-encoded, metadata-free) JPEG inline; ``?download=1`` saves it.
     A photo of a project out of scope is the same 404 as a missing one."""
-    visible = Project.objects.visible_to(request.user)
-    photo = (
-        Photo.objects.filter(
-            Q(report__project__in=visible) | Q(site_check__project__in=visible), pk=pk
-        )
-        .only("id", "image")
-        .first()
-    )
-    if photo is None or not photo.image:
+    photo = get_visible_or_404(Photo.objects.only("id", "image"), request.user, pk=pk)
+    if not photo.image:
         raise Http404("照片不存在")
     response = FileResponse(
         photo.image.open("rb"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Q
 
 from tuijin.core import request_memo
 from tuijin.core.models import Person, Region, Unit
+from tuijin.core.scoping import Scope, ScopedQuerySet
 from tuijin.core.versioning import Versioned
 
 from .choices import Category, Light, PeriodKind
@@ -103,6 +105,14 @@ def _photo_path(instance, filename: str) -> str:
     return f"photos/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.jpg"
 
 
+class PhotoQuerySet(ScopedQuerySet):
+    """A photo is visible exactly where the project of its report or site check is."""
+
+    def restrict(self, scope: Scope, action: str) -> models.QuerySet:
+        visible = Project.objects.visible_to(scope)
+        return self.filter(Q(report__project__in=visible) | Q(site_check__project__in=visible))
+
+
 class Photo(models.Model):
     """A photo attached to a report or a site check; evidence only, never a score."""
 
@@ -122,6 +132,8 @@ class Photo(models.Model):
     )
     warnings = models.JSONField("提示", default=list, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "照片"
