@@ -188,8 +188,8 @@ def _drives(request: HttpRequest, focus: Region | None, today: dt.date, year: in
 
 
 # Kinds of data the cockpit's figures are computed from: a committed write to any of them
-# moves its stamp (see cockpit/apps.py and core/stamps.py) and the next view recomputes.
-# The drive's and the year's targets also count visits, requests and leads (drives/apps.py).
+# moves its stamp (the models of each kind: ``core.stamps.KINDS``) and the next view
+# recomputes. The drive's and the year's targets also count visits, requests and leads.
 SOURCES = ("directory", "projects", "supervision", "drives", "enterprises", "appeals", "outreach")
 
 

@@ -18,3 +18,6 @@ class CoreConfig(AppConfig):
         from . import planner
 
         register(planner.sweep_step)  # fresh planner statistics, for the lists' indexes
+        from . import stamps
+
+        stamps.watch_kinds()  # writes move the stamps of the cached aggregates

@@ -23,6 +23,42 @@ from .models import ChangeStamp
 
 TIMEOUT = 15 * 60  # seconds: a bound on memory, not on freshness (the stamp gives freshness)
 WATCHED: set[str] = set()
+
+# The kinds of data, and the models (``app.Model``) or many-to-many tables
+# (``app.Model.field``) whose writes move each: declared once, for every cached aggregate (the
+# cockpit, the league table, a drive's figures, the project list), which names the kinds it
+# reads. A model of an app that is not installed is skipped.
+KINDS: dict[str, tuple[str, ...]] = {
+    "directory": ("core.Region", "core.Unit", "core.Person"),
+    "projects": (
+        "projects.Project",
+        "projects.AnnualPlan",
+        "projects.ProgressReport",
+        "projects.Problem",
+        "projects.ProjectPerson",
+        "projects.Milestone",
+        "projects.StageChange",
+        "projects.ProjectRules",
+    ),
+    "supervision": (
+        "supervision.SupervisionOrder",
+        "supervision.OrderEvent",
+        "supervision.LeagueWeights",
+    ),
+    "drives": (
+        "drives.Campaign",
+        "drives.TaskForce",
+        "drives.TaskForceProject",
+        "drives.Target",
+        "drives.MonthlyActual",
+        "drives.AnnualTarget",
+        "drives.Campaign.leading_group",
+        "drives.TaskForce.members",
+    ),
+    "enterprises": ("enterprises.Enterprise", "enterprises.Visit", "enterprises.Visit.visitors"),
+    "appeals": ("appeals.Appeal",),
+    "outreach": ("outreach.Lead",),
+}
 _LOCAL: dict[str, int] = {}  # this process's writes, by kind of data
 
 
@@ -103,3 +139,20 @@ def watch_m2m(name: str, *throughs: type[models.Model]) -> None:
     for through in throughs:
         uid = f"tuijin-stamp-m2m-{name}-{through._meta.label}"
         m2m_changed.connect(moved, sender=through, weak=False, dispatch_uid=uid)
+
+
+def watch_kinds() -> None:
+    """Connect every model and table of ``KINDS`` to its stamp (once, when the apps are ready)."""
+    from django.apps import apps
+
+    for name, labels in KINDS.items():
+        for label in labels:
+            app_label, model_name, *m2m = label.split(".")
+            try:
+                model = apps.get_model(app_label, model_name)
+            except LookupError:
+                continue
+            if m2m:
+                watch_m2m(name, getattr(model, m2m[0]).through)
+            else:
+                watch(name, model)

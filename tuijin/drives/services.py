@@ -575,7 +575,7 @@ def drive_figures(campaign: Campaign, today: dt.date) -> dict:
     }
 
 
-# Kinds of data a drive's figures are computed from (stamps watched in apps.py): the drive,
+# Kinds of data a drive's figures are computed from (``core.stamps.KINDS``): the drive,
 # its targets and typed actuals; projects, their reports and responsible people; visits;
 # requests; leads; the names of people and units. A committed write to any of them moves its
 # stamp, and the next page computes the figures again.

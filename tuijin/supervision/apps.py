@@ -47,26 +47,3 @@ class SupervisionConfig(AppConfig):
 
         if seed_bulletins not in SEEDERS:  # last: the archive's figures include the orders
             SEEDERS.append(seed_bulletins)
-
-        self.watch_league_sources()
-
-    @staticmethod
-    def watch_league_sources() -> None:
-        """Every save and delete of what the league table reads moves its stamp (league.SOURCES,
-        whose table is cached): the same stamps as the cockpit's, one signal each."""
-        from tuijin.core import stamps
-        from tuijin.core.models import Unit
-        from tuijin.projects import models as projects
-
-        from .models import LeagueWeights, SupervisionOrder
-
-        stamps.watch("directory", Unit)
-        stamps.watch(
-            "projects",
-            projects.Project,
-            projects.AnnualPlan,
-            projects.ProgressReport,
-            projects.Problem,
-            projects.ProjectRules,
-        )
-        stamps.watch("supervision", SupervisionOrder, LeagueWeights)
