@@ -277,15 +277,22 @@ def file_size_limit():
         signal.signal(signal.SIGXFSZ, previous)
 
 
-def test_a_full_disk_during_an_upload_gives_a_clear_error_and_no_half_written_file(
-    county, client_for, settings, tmp_path, file_size_limit
-):
+@pytest.fixture
+def signed_order(county, settings, tmp_path):
+    """An order its unit has signed for and may now answer with evidence files; uploads go
+    to a media folder of the test's own. Gives (order, the unit's liaison, its page)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     order = issue(county, project=make_project(county))
     staff = county.users[Role.UNIT_STAFF]
     orders.order_sign(order, acting_user=staff)
+    return order, staff, reverse("supervision:detail", args=[order.pk])
+
+
+def test_a_full_disk_during_an_upload_gives_a_clear_error_and_no_half_written_file(
+    signed_order, client_for, tmp_path, file_size_limit
+):
+    order, staff, detail = signed_order
     client = client_for(staff)
-    detail = reverse("supervision:detail", args=[order.pk])
     evidence = SimpleUploadedFile("整改说明.pdf", b"%PDF-1.4\n" + b"0" * 300_000)
     events = OrderEvent.objects.count()
 
@@ -313,13 +320,9 @@ def test_a_full_disk_during_an_upload_gives_a_clear_error_and_no_half_written_fi
 
 
 def test_when_the_second_file_of_an_upload_does_not_fit_the_first_is_removed_too(
-    county, client_for, settings, tmp_path, file_size_limit
+    signed_order, client_for, tmp_path, file_size_limit
 ):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    order = issue(county, project=make_project(county))
-    staff = county.users[Role.UNIT_STAFF]
-    orders.order_sign(order, acting_user=staff)
-    detail = reverse("supervision:detail", args=[order.pk])
+    order, staff, detail = signed_order
     small = SimpleUploadedFile("现场照片说明.pdf", b"%PDF-1.4\n" + b"0" * 20_000)
     large = SimpleUploadedFile("整改说明.pdf", b"%PDF-1.4\n" + b"0" * 300_000)
 
