@@ -18,7 +18,7 @@ class RegisterMeetingSerializer(serializers.ModelSerializer):
     convener_name = serializers.CharField(source="convener.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     approved_by_name = serializers.CharField(
-        source="approved_by.name", read_only=True, default=None
+        source="approved_by.name", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

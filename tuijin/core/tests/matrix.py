@@ -39,6 +39,9 @@ class Page:
     ok: frozenset[int] = frozenset({200})
     post: bool = False
     admin: bool = True
+    # A route naming more than the record: its keyword -> the record's attribute that fills
+    # it (every other <int:...> takes the record's own id).
+    kwargs: tuple[tuple[str, str], ...] = ()
 
 
 def page(roles, record: str | None = None, ok=(200,), admin: bool = True) -> Page:
@@ -46,10 +49,10 @@ def page(roles, record: str | None = None, ok=(200,), admin: bool = True) -> Pag
     return Page(roles, record, frozenset(ok), admin=admin)
 
 
-def post_page(roles, record: str | None = None) -> Page:
+def post_page(roles, record: str | None = None, kwargs=()) -> Page:
     """An action: POST only; an empty form is refused with a message or sent back."""
     roles = roles if isinstance(roles, str) else frozenset(roles)
-    return Page(roles, record, frozenset({200, 302, 400, 404}), post=True)
+    return Page(roles, record, frozenset({200, 302, 400, 404}), post=True, kwargs=tuple(kwargs))
 
 
 def duty_page(roles, record: str | None = None) -> Page:
@@ -78,7 +81,9 @@ PAGES: dict[str, Page] = {
         frozenset({Role.AUDIT_ADMIN}), ok=frozenset({200, 302}), post=True, admin=False
     ),  # audit/verify/run/
     "security:accounts": duty_page({Role.SECURITY_ADMIN}),  # security/accounts/
-    "security:account": duty_page({Role.SECURITY_ADMIN}, record=None),  # security/accounts/<pk>/
+    "security:account": duty_page(
+        {Role.SECURITY_ADMIN}, record="account"
+    ),  # security/accounts/<pk>/
     "security:events": duty_page({Role.AUDIT_ADMIN, Role.SECURITY_ADMIN}),  # security/events/
     "security:events-export": duty_page({Role.AUDIT_ADMIN, Role.SECURITY_ADMIN}),
     # Two-factor sign-in: every signed-in account may set it up for itself.
@@ -91,9 +96,11 @@ PAGES: dict[str, Page] = {
     "inbox": page(SIGNED_IN),  # inbox/
     "channels:list": page(ADMIN_ONLY),  # channels/
     "channels:create": page(ADMIN_ONLY),  # channels/new/
-    "channels:edit": page(ADMIN_ONLY, record=None),  # channels/<int:pk>/
-    "channels:test": post_page(ADMIN_ONLY, record=None),  # channels/<int:pk>/test/
-    "channels:retry": post_page(ADMIN_ONLY, record=None),  # channels/deliveries/<int:pk>/retry/
+    "channels:edit": page(ADMIN_ONLY, record="channel"),  # channels/<int:pk>/
+    "channels:test": post_page(ADMIN_ONLY, record="channel"),  # channels/<int:pk>/test/
+    "channels:retry": post_page(
+        ADMIN_ONLY, record="delivery"
+    ),  # channels/deliveries/<int:pk>/retry/
     "projects:list": page(GOV),  # projects/
     "projects:mine": page({Role.LEADER, Role.PRINCIPAL}),  # projects/mine/
     "projects:due": page({Role.UNIT_STAFF}),  # projects/due/
@@ -102,13 +109,13 @@ PAGES: dict[str, Page] = {
     "projects:edit": page({Role.PROJECT_OFFICE}, record="project"),  # projects/<int:pk>/edit/
     "projects:stage": post_page(GOV, record="project"),  # projects/<int:pk>/stage/
     "projects:stage-decide": post_page(
-        {Role.PROJECT_OFFICE}, record=None
+        {Role.PROJECT_OFFICE}, record="stage-change"
     ),  # projects/stage/<int:pk>/decide/
     "projects:report": page(GOV, record="project"),  # projects/<int:pk>/report/
     "projects:problem-create": page(GOV, record="project"),  # projects/<int:pk>/problems/new/
     "projects:problem-update": post_page(GOV, record="problem"),  # projects/problems/<int:pk>/
     "projects:milestones": page(GOV, record="project"),  # projects/<int:pk>/milestones/
-    "projects:photo": page(GOV, record=None),  # projects/photos/<int:pk>/
+    "projects:photo": page(GOV, record="photo"),  # projects/photos/<int:pk>/
     "projects:site-check": page(
         {Role.LEADER, Role.PRINCIPAL, Role.SUPERVISION}, record="project"
     ),  # projects/<int:pk>/site-check/
@@ -133,7 +140,7 @@ PAGES: dict[str, Page] = {
         {Role.PROJECT_OFFICE}, record="enterprise"
     ),  # enterprises/<int:pk>/pairings/new/
     "enterprises:pairing-end": post_page(
-        {Role.PROJECT_OFFICE}, record=None
+        {Role.PROJECT_OFFICE}, record="pairing"
     ),  # enterprises/pairings/<int:pk>/end/
     "appeals:list": page(
         GOV | {Role.ENTERPRISE}, ok=SENDS_ON
@@ -143,7 +150,7 @@ PAGES: dict[str, Page] = {
         {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}
     ),  # appeals/new/enterprises/
     "appeals:convert-opinion": post_page(
-        {Role.PROJECT_OFFICE}, record=None
+        {Role.PROJECT_OFFICE}, record="visit-opinion"
     ),  # appeals/opinions/<int:pk>/convert/
     "appeals:deadlines": page({Role.PROJECT_OFFICE}),  # appeals/deadlines/
     "appeals:hotline-import": page({Role.PROJECT_OFFICE}),  # appeals/hotline/
@@ -172,26 +179,26 @@ PAGES: dict[str, Page] = {
         {Role.PROJECT_OFFICE}, record="appeal"
     ),  # appeals/<int:pk>/follow-up/
     "appeals:rate": post_page(GOV | {Role.ENTERPRISE}, record="appeal"),  # appeals/<int:pk>/rate/
-    "appeals:file": page(GOV | {Role.ENTERPRISE}, record=None),  # appeals/files/<int:pk>/
+    "appeals:file": page(GOV | {Role.ENTERPRISE}, record="appeal-file"),  # appeals/files/<int:pk>/
     "outreach:trips": page({Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}),  # outreach/
     "outreach:trip-create": page(
         {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}
     ),  # outreach/trips/new/
     "outreach:trip": page(
-        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record=None
+        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record="trip"
     ),  # outreach/trips/<int:pk>/
     "outreach:leads": page({Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}),  # outreach/leads/
     "outreach:lead-create": page(
         {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}
     ),  # outreach/leads/new/
     "outreach:lead": page(
-        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record=None
+        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record="lead"
     ),  # outreach/leads/<int:pk>/
     "outreach:lead-update": post_page(
-        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record=None
+        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record="lead"
     ),  # outreach/leads/<int:pk>/update/
     "outreach:lead-convert": post_page(
-        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record=None
+        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}, record="lead"
     ),  # outreach/leads/<int:pk>/convert/
     "outreach:reports": page(
         {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE}
@@ -207,28 +214,30 @@ PAGES: dict[str, Page] = {
     ),  # drives/
     "drives:launch": page({Role.PROJECT_OFFICE}),  # drives/launch/
     "drives:detail": page(
-        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record=None
+        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record="drive"
     ),  # drives/<int:pk>/
     "drives:report": page(
-        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record=None
+        {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record="drive"
     ),  # drives/<int:pk>/report.docx
     "drives:actual": post_page(
-        {Role.PROJECT_OFFICE}, record=None
+        {Role.PROJECT_OFFICE}, record="target", kwargs=[("pk", "campaign_id")]
     ),  # drives/<int:pk>/targets/<int:target_pk>/actual/
     "drives:annual": page(
         {Role.LEADER, Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}
     ),  # drives/annual/
-    "drives:annual-edit": page({Role.PROJECT_OFFICE}, record=None),  # drives/annual/<int:pk>/edit/
+    "drives:annual-edit": page(
+        {Role.PROJECT_OFFICE}, record="annual-target"
+    ),  # drives/annual/<int:pk>/edit/
     "discipline:meetings": page(GOV),  # discipline/meetings/
     "discipline:meeting-create": page(GOV),  # discipline/meetings/new/
-    "discipline:meeting": page(GOV, record=None),  # discipline/meetings/<int:pk>/
+    "discipline:meeting": page(GOV, record="meetings-register"),  # discipline/meetings/<int:pk>/
     "discipline:meeting-decide": post_page(
-        GOV, record=None
+        GOV, record="meetings-register"
     ),  # discipline/meetings/<int:pk>/decide/
     "discipline:leaves": page(GOV),  # discipline/leave/
     "discipline:leave-create": page(GOV),  # discipline/leave/new/
-    "discipline:leave": page(GOV, record=None),  # discipline/leave/<int:pk>/
-    "discipline:leave-decide": post_page(GOV, record=None),  # discipline/leave/<int:pk>/decide/
+    "discipline:leave": page(GOV, record="leave"),  # discipline/leave/<int:pk>/
+    "discipline:leave-decide": post_page(GOV, record="leave"),  # discipline/leave/<int:pk>/decide/
     "discipline:receptions": page(GOV),  # discipline/reception/
     "discipline:reception-create": page(GOV),  # discipline/reception/new/
     "discipline:reception-target": post_page(
@@ -249,10 +258,10 @@ PAGES: dict[str, Page] = {
     ),  # no verified account: to register  # portal/new/
     "portal:accounts": page({Role.PROJECT_OFFICE}),  # portal/accounts/
     "portal:verify": post_page(
-        {Role.PROJECT_OFFICE}, record=None
+        {Role.PROJECT_OFFICE}, record="enterprise-account"
     ),  # portal/accounts/<int:pk>/verify/
     "portal:reject": post_page(
-        {Role.PROJECT_OFFICE}, record=None
+        {Role.PROJECT_OFFICE}, record="enterprise-account"
     ),  # portal/accounts/<int:pk>/reject/
     "supervision:list": page(GOV),  # supervision/
     "supervision:create": page({Role.SUPERVISION}),  # supervision/new/
@@ -267,7 +276,7 @@ PAGES: dict[str, Page] = {
         {Role.SUPERVISION}, record="order"
     ),  # supervision/<int:pk>/return/
     "supervision:docx": page(GOV, record="order"),  # supervision/<int:pk>/docx/
-    "supervision:file": page(GOV, record=None),  # supervision/files/<int:pk>/
+    "supervision:file": page(GOV, record="order-file"),  # supervision/files/<int:pk>/
     "supervision:league": page(GOV),  # supervision/league/
     "supervision:league-weights": page({Role.SUPERVISION}),  # supervision/league/weights/
     "supervision:bulletins": page(
@@ -275,37 +284,41 @@ PAGES: dict[str, Page] = {
     ),  # supervision/bulletins/
     "supervision:bulletin-create": post_page({Role.SUPERVISION}),  # supervision/bulletins/new/
     "supervision:bulletin-download": page(
-        {Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record=None
+        {Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record="bulletin"
     ),  # supervision/bulletins/<int:pk>/
     "supervision:inspections": page(GOV),  # supervision/inspections/
     "supervision:inspection-create": page({Role.SUPERVISION}),  # supervision/inspections/new/
     "supervision:inspection-people": page({Role.SUPERVISION}),  # supervision/inspections/people/
-    "supervision:inspection-detail": page(GOV, record=None),  # supervision/inspections/<int:pk>/
+    "supervision:inspection-detail": page(
+        GOV, record="inspection"
+    ),  # supervision/inspections/<int:pk>/
     "supervision:finding-create": page(
-        {Role.SUPERVISION}, record=None
+        {Role.SUPERVISION}, record="inspection"
     ),  # supervision/inspections/<int:pk>/findings/new/
     "supervision:finding-order": post_page(
-        {Role.SUPERVISION}, record=None
+        {Role.SUPERVISION}, record="finding"
     ),  # supervision/inspections/findings/<int:pk>/order/
-    "supervision:finding-photo": page(GOV, record=None),  # supervision/inspections/photos/<int:pk>/
+    "supervision:finding-photo": page(
+        GOV, record="finding-photo"
+    ),  # supervision/inspections/photos/<int:pk>/
     "supervision:meetings": page(GOV),  # supervision/meetings/
     "supervision:meeting-create": page({Role.SUPERVISION}),  # supervision/meetings/new/
-    "supervision:meeting": page(GOV, record=None),  # supervision/meetings/<int:pk>/
-    "supervision:meeting-memo": page(GOV, record=None),  # supervision/meetings/<int:pk>/memo/
+    "supervision:meeting": page(GOV, record="meeting"),  # supervision/meetings/<int:pk>/
+    "supervision:meeting-memo": page(GOV, record="meeting"),  # supervision/meetings/<int:pk>/memo/
     "supervision:meeting-summary": post_page(
-        {Role.SUPERVISION}, record=None
+        {Role.SUPERVISION}, record="meeting"
     ),  # supervision/meetings/<int:pk>/summary/
     "supervision:meeting-assign": post_page(
-        {Role.SUPERVISION}, record=None
+        {Role.SUPERVISION}, record="meeting"
     ),  # supervision/meetings/<int:pk>/assign/
     "supervision:selfchecks": page(GOV),  # supervision/selfchecks/
     "supervision:selfcheck-create": page({Role.SUPERVISION}),  # supervision/selfchecks/new/
-    "supervision:selfcheck": page(GOV, record=None),  # supervision/selfchecks/<int:pk>/
+    "supervision:selfcheck": page(GOV, record="self-check"),  # supervision/selfchecks/<int:pk>/
     "supervision:selfcheck-answer": post_page(
-        GOV, record=None
+        GOV, record="self-check"
     ),  # supervision/selfchecks/<int:pk>/answer/
     "supervision:selfcheck-comment": post_page(
-        {Role.SUPERVISION}, record=None
+        {Role.SUPERVISION}, record="self-check-answer"
     ),  # supervision/selfchecks/answers/<int:pk>/comment/
     "cockpit:index": page({Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}),  # cockpit/
     "cockpit:screen": page(
@@ -361,6 +374,9 @@ class Api:
     # every county's records here too, and writes to them as to another unit's; enterprises
     # and requests keep an administrator of a county to that county.
     admin_every_county: bool = True
+    # A table endpoint (no detail) lists its records as ``rows`` keyed by ``key``.
+    rows: str = "results"
+    key: str = "id"
 
 
 def api(roles, **kwargs) -> Api:
@@ -371,6 +387,8 @@ STAFF_TOO = COUNTY_WIDE | {Role.UNIT_STAFF}
 APPEAL_COUNTY = frozenset({Role.ADMIN, Role.PRINCIPAL, Role.SUPERVISION, Role.PROJECT_OFFICE})
 ORDER_COUNTY = frozenset({Role.ADMIN, Role.PRINCIPAL, Role.SUPERVISION})
 OFFICE = {Role.ADMIN, Role.PROJECT_OFFICE}
+OUTREACH = frozenset({Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE})
+OUTREACH_COUNTY = frozenset({Role.ADMIN, Role.PRINCIPAL, Role.PROJECT_OFFICE})
 
 API: dict[str, Api] = {
     "region": api(GOV, record="region", own=STAFF_TOO, other_unit=STAFF_TOO),
@@ -419,27 +437,54 @@ API: dict[str, Api] = {
     "order": api(
         GOV, record="order", own=ORDER_COUNTY | {Role.UNIT_STAFF}, other_unit=ORDER_COUNTY
     ),
-    "inspection": api(GOV),
-    "finding": api(GOV),
-    "meeting": api(GOV),
-    "assignment": api(GOV),
-    "self-check": api(GOV),
-    "self-check-answer": api(GOV),
-    "league": api(GOV, detail=False),
-    "bulletin": api({Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}),
-    "drive": api(GOV - {Role.UNIT_STAFF}),
-    "task-force": api(GOV - {Role.UNIT_STAFF}),
-    "target": api(GOV - {Role.UNIT_STAFF}),
-    "annual-target": api(GOV - {Role.UNIT_STAFF}),
-    "trip": api({Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE}),
-    "lead": api({Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE}),
-    "project-day": api({Role.PRINCIPAL, Role.LEADER, Role.PROJECT_OFFICE}, detail=False),
-    "meetings-register": api(GOV),
-    "leave": api(GOV),
-    "reception": api(GOV),
+    # A unit's staff: the inspections of their unit, the findings it must put right, the
+    # meetings that assigned it work, the rounds addressed to it and its own answers.
+    "inspection": api(GOV, record="inspection", own=STAFF_TOO),
+    "finding": api(GOV, record="finding", own=STAFF_TOO),
+    "meeting": api(GOV, record="meeting", own=STAFF_TOO),
+    "assignment": api(GOV, record="assignment", own=STAFF_TOO),
+    "self-check": api(GOV, record="self-check", own=STAFF_TOO),
+    "self-check-answer": api(GOV, record="self-check-answer", own=STAFF_TOO),
+    # The table ranks every township and platform of the caller's own county.
+    "league": api(
+        GOV,
+        record="unit",
+        own=STAFF_TOO,
+        other_unit=STAFF_TOO,
+        detail=False,
+        rows="rows",
+        key="unit",
+        admin_every_county=False,
+    ),
+    # Bulletins, drives and annual targets are the county's, of no unit.
+    "bulletin": api({Role.PRINCIPAL, Role.PROJECT_OFFICE, Role.SUPERVISION}, record="bulletin"),
+    "drive": api(GOV - {Role.UNIT_STAFF}, record="drive"),
+    "task-force": api(GOV - {Role.UNIT_STAFF}, record="task-force"),
+    "target": api(GOV - {Role.UNIT_STAFF}, record="target"),
+    "annual-target": api(GOV - {Role.UNIT_STAFF}, record="annual-target"),
+    # Outreach belongs to county leaders, not units: "own" is a trip or lead of the county's
+    # leader account, "other_unit" one of another county leader, which that leader does not
+    # see (issue 6, point 10); the principal leaders and the office see both.
+    "trip": api(OUTREACH, record="trip", other_unit=OUTREACH_COUNTY),
+    "lead": api(OUTREACH, record="lead", other_unit=OUTREACH_COUNTY),
+    "project-day": api(
+        OUTREACH,
+        record="leader",
+        other_unit=OUTREACH_COUNTY,
+        detail=False,
+        rows="rows",
+        key="person",
+        admin_every_county=False,
+    ),
+    # The register, leave and reception time of a unit's people: the unit's staff see their
+    # own unit's, the county roles the county's.
+    "meetings-register": api(GOV, record="meetings-register", own=STAFF_TOO),
+    "leave": api(GOV, record="leave", own=STAFF_TOO),
+    "reception": api(GOV, record="reception", own=STAFF_TOO),
     "enterprise": api(GOV, record="enterprise", own=STAFF_TOO, admin_every_county=False),
-    "pairing": api(GOV),
-    "visit": api(GOV),
+    # Pairings and visits are seen where their enterprise is (a unit: those it hosts).
+    "pairing": api(GOV, record="pairing", own=STAFF_TOO, admin_every_county=False),
+    "visit": api(GOV, record="visit", own=STAFF_TOO, admin_every_county=False),
     # A county leader reads the requests of the enterprises paired with them (none here);
     # a unit those dispatched to it; an enterprise its own.
     "appeal": api(
@@ -467,6 +512,49 @@ API_ROUTES = sorted(
         for basename, declared in API.items()
     )
 )
+
+
+# --- Records no API endpoint serves: who sees them, for the pages naming them -------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Who sees the 城关镇, the 河口镇 and the other county's record, as ``Api`` has it."""
+
+    own: frozenset[str]
+    other_unit: frozenset[str]
+    admin_every_county: bool = True
+
+
+def seen_as(basename: str) -> Seen:
+    """A record seen exactly where the API's record it belongs to is."""
+    rule = API[basename]
+    return Seen(rule.own, rule.other_unit, rule.admin_every_county)
+
+
+ADMINS = frozenset({Role.ADMIN})
+SECURITY = frozenset({Role.SECURITY_ADMIN})
+
+SEEN: dict[str, Seen] = {
+    "finding-photo": seen_as("finding"),
+    "order-file": seen_as("order"),
+    "visit-opinion": seen_as("enterprise"),
+    "appeal-file": seen_as("appeal"),
+    "stage-change": seen_as("project"),
+    "photo": seen_as("project"),
+    # The service office verifies its own county's portal accounts.
+    "enterprise-account": Seen(frozenset(OFFICE), frozenset(OFFICE), admin_every_county=False),
+    # The security administrator keeps their own county's accounts.
+    "account": Seen(SECURITY, SECURITY, admin_every_county=False),
+    # Channels and deliveries are system configuration: the system administrator's.
+    "channel": Seen(ADMINS, ADMINS),
+    "delivery": Seen(ADMINS, ADMINS),
+}
+
+
+def seen(record: str) -> Api | Seen:
+    """Who sees a record of RECORDS: its API endpoint's rule, else its entry in SEEN."""
+    return API[record] if record in API else SEEN[record]
 
 
 # --- Records: how to build one of a unit, for the matrix's three cases ----------------------
@@ -617,6 +705,323 @@ def build_appeal_event(county, unit):
     return build_appeal(county, unit).events.order_by("pk").first()
 
 
+def _leader_of(county, unit):
+    """The county's leader account's person for 城关镇; another county leader, made afresh,
+    for 河口镇 (outreach is a leader's, not a unit's)."""
+    from tuijin.core.roles import DirectoryRole
+    from tuijin.testing import PersonFactory
+
+    if unit == county.township:
+        return county.people[Role.LEADER]
+    return PersonFactory(
+        unit=None, region=county.region, title="副县长", roles=[DirectoryRole.LEADER]
+    )
+
+
+def build_inspection(county, unit):
+    from tuijin.supervision.models import Inspection
+
+    inspection = Inspection.objects.create(
+        region=county.region, topic="矩阵测试督查", inspected_on=dt.date(2026, 9, 25)
+    )
+    inspection.inspectors.set([county.people[Role.SUPERVISION]])
+    inspection.units.set([unit])
+    return inspection
+
+
+def build_finding(county, unit):
+    from tuijin.supervision.models import Finding
+
+    return Finding.objects.create(
+        inspection=build_inspection(county, unit),
+        unit=unit,
+        text="矩阵测试：现场无人施工",
+        responsible_person=_staff_of(county, unit),
+        requirement="限期复工",
+        deadline_days=5,
+        deadline=dt.date(2026, 10, 9),
+    )
+
+
+def build_finding_photo(county, unit):
+    from tuijin.supervision.models import FindingPhoto
+
+    return FindingPhoto.objects.create(
+        finding=build_finding(county, unit), image="findings/00/matrix.jpg"
+    )
+
+
+def build_assignment(county, unit):
+    """An assignment (交办事项) of a scheduling meeting to ``unit``."""
+    from tuijin.supervision.models import Meeting
+    from tuijin.supervision.services import order_issue
+
+    meeting = Meeting.objects.create(
+        region=county.region, title="矩阵测试调度会", held_on=dt.date(2026, 9, 28)
+    )
+    return order_issue(
+        acting_user=county.users[Role.SUPERVISION],
+        unit=unit,
+        person=_staff_of(county, unit),
+        title="矩阵测试交办事项",
+        content="请于期限内完成并反馈。",
+        deadline_days=5,
+        issued_on=dt.date(2026, 9, 28),
+        meeting=meeting,
+    )
+
+
+def build_meeting(county, unit):
+    """A scheduling meeting that assigned ``unit`` work."""
+    return build_assignment(county, unit).meeting
+
+
+def build_order_file(county, unit):
+    from tuijin.supervision.models import OrderFile
+
+    event = build_order(county, unit).events.first()
+    return OrderFile.objects.create(event=event, file="orders/00/matrix.pdf", name="a.pdf", size=1)
+
+
+def build_self_check(county, unit):
+    from tuijin.supervision.models import SelfCheck
+
+    self_check = SelfCheck.objects.create(
+        region=county.region,
+        title="矩阵测试自查",
+        questions=["优势还有多少？"],
+        due_on=dt.date(2026, 10, 30),
+    )
+    self_check.units.set([unit])
+    return self_check
+
+
+def build_self_check_answer(county, unit):
+    from tuijin.supervision.models import SelfCheckAnswer
+
+    return SelfCheckAnswer.objects.create(
+        self_check=build_self_check(county, unit), unit=unit, answers=["不少"]
+    )
+
+
+def build_bulletin(county, unit):
+    from tuijin.supervision.models import Bulletin
+
+    return Bulletin.objects.create(
+        region=county.region,
+        period="2026-09",
+        label="2026年9月",
+        year=2026,
+        number=next(_serial),
+        file="bulletins/00/matrix.docx",
+    )
+
+
+def build_drive(county, unit):
+    from tuijin.drives.models import Campaign
+
+    return Campaign.objects.create(
+        region=county.region,
+        name=f"矩阵测试行动{next(_serial)}",
+        start_date=dt.date(2026, 9, 1),
+        end_date=dt.date(2026, 12, 9),
+    )
+
+
+def build_task_force(county, unit):
+    from tuijin.drives.models import TaskForce
+
+    return TaskForce.objects.create(campaign=build_drive(county, unit), name="招商引资组")
+
+
+def build_target(county, unit):
+    from tuijin.drives.models import Measure, Target
+
+    return Target.objects.create(
+        campaign=build_drive(county, unit), name="矩阵测试目标", measure=Measure.CUSTOM, value=10
+    )
+
+
+def build_annual_target(county, unit):
+    from tuijin.drives.models import Measure
+    from tuijin.drives.services import annual_target_save
+
+    return annual_target_save(
+        region=county.region,
+        year=2026,
+        name=f"矩阵测试目标{next(_serial)}",
+        measure=Measure.CUSTOM,
+        value=Decimal("10"),
+    )
+
+
+def build_trip(county, unit):
+    from tuijin.outreach.services import trip_log
+
+    return trip_log(
+        acting_user=county.users[Role.PROJECT_OFFICE],
+        leaders=[_leader_of(county, unit)],
+        start_date=dt.date(2026, 9, 21),
+        end_date=dt.date(2026, 9, 22),
+        destination="杭州",
+        purpose="对接新能源企业",
+        today=dt.date(2026, 9, 28),
+    )
+
+
+def build_lead(county, unit):
+    from tuijin.outreach.services import lead_create
+
+    return lead_create(
+        acting_user=county.users[Role.PROJECT_OFFICE],
+        owner=_leader_of(county, unit),
+        title="矩阵测试电池项目",
+        company="矩阵测试新能源有限公司",
+        created_on=dt.date(2026, 9, 28),
+    )
+
+
+def build_leader(county, unit):
+    return _leader_of(county, unit)
+
+
+def build_register_meeting(county, unit):
+    """A meeting in the register convened by ``unit``'s liaison."""
+    from tuijin.discipline.models import Meeting
+
+    return Meeting.objects.create(
+        region=county.region,
+        convener=_staff_of(county, unit),
+        held_on=dt.date(2026, 9, 29),
+        topic="矩阵测试项目推进会",
+    )
+
+
+def build_leave(county, unit):
+    from tuijin.discipline.models import Leave
+
+    return Leave.objects.create(
+        region=county.region,
+        person=_staff_of(county, unit),
+        start_date=dt.date(2026, 9, 29),
+        end_date=dt.date(2026, 9, 29),
+        reason_kind=Leave.Reason.PERSONAL,
+        status=Leave.Status.PENDING,
+    )
+
+
+def build_reception(county, unit):
+    from tuijin.discipline.models import ReceptionLog
+
+    return ReceptionLog.objects.create(
+        region=county.region,
+        person=_staff_of(county, unit),
+        on_date=dt.date(2026, 9, 29),
+        minutes=90,
+        kind=ReceptionLog.Kind.RECEPTION,
+        guest="市考察组",
+    )
+
+
+def build_pairing(county, unit):
+    """The county leader paired with an enterprise of ``unit``."""
+    from tuijin.enterprises.pairing import pairing_create
+
+    return pairing_create(
+        build_enterprise(county, unit),
+        county.people[Role.LEADER],
+        started_on=dt.date(2026, 9, 1),
+    )
+
+
+def build_visit(county, unit):
+    """``unit``'s liaison visited an enterprise of ``unit``, and heard one opinion."""
+    from tuijin.enterprises.pairing import visit_record
+
+    return visit_record(
+        build_enterprise(county, unit),
+        visitors=[_staff_of(county, unit)],
+        visited_on=dt.date(2026, 9, 28),
+        situation="生产正常",
+        opinions=[("用工紧张", "")],
+        today=dt.date(2026, 9, 28),
+    )
+
+
+def build_visit_opinion(county, unit):
+    return build_visit(county, unit).opinions.get()
+
+
+def build_appeal_file(county, unit):
+    from tuijin.appeals.models import AppealAttachment
+
+    return AppealAttachment.objects.create(
+        appeal=build_appeal(county, unit), file="appeals/00/matrix.pdf", name="a.pdf", size=1
+    )
+
+
+def build_enterprise_account(county, unit):
+    """A portal account waiting for verification, of an enterprise of ``unit``."""
+    from tuijin.appeals.models import EnterpriseAccount
+    from tuijin.core.models import User
+
+    user = User.objects.create(username=f"matrix-portal-{next(_serial)}")
+    return EnterpriseAccount.objects.create(
+        user=user,
+        enterprise=build_enterprise(county, unit),
+        contact_name="李经理",
+        contact_mobile="13900003333",
+    )
+
+
+def build_stage_change(county, unit):
+    from tuijin.projects.models import Stage, StageChange
+
+    return StageChange.objects.create(
+        project=build_project(county, unit),
+        from_stage=Stage.STARTED,
+        to_stage=Stage.COMPLETED,
+        on_date=dt.date(2026, 9, 28),
+    )
+
+
+def build_photo(county, unit):
+    from tuijin.projects.models import Photo
+
+    return Photo.objects.create(report=build_report(county, unit), image="photos/00/matrix.jpg")
+
+
+def build_account(county, unit):
+    """The sign-in account of ``unit``'s liaison."""
+    return _staff_of(county, unit).user
+
+
+def build_channel(county, unit):
+    from tuijin.core.delivery import seal
+    from tuijin.core.models import WebhookChannel
+
+    return WebhookChannel.objects.create(
+        region=county.region,
+        name="矩阵测试群",
+        kind=WebhookChannel.Kind.WECOM,
+        url_sealed=seal("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix"),
+    )
+
+
+def build_delivery(county, unit):
+    from tuijin.core.models import Delivery, Notification
+
+    notification = Notification.objects.create(
+        recipient=county.users[Role.UNIT_STAFF], title="矩阵测试消息"
+    )
+    return Delivery.objects.create(
+        notification=notification,
+        target=Delivery.Target.WEBHOOK,
+        channel=build_channel(county, unit),
+        status=Delivery.Status.FAILED,
+    )
+
+
 RECORDS = {
     "region": build_region,
     "unit": build_unit,
@@ -629,6 +1034,35 @@ RECORDS = {
     "enterprise": build_enterprise,
     "appeal": build_appeal,
     "appeal-event": build_appeal_event,
+    "inspection": build_inspection,
+    "finding": build_finding,
+    "finding-photo": build_finding_photo,
+    "meeting": build_meeting,
+    "assignment": build_assignment,
+    "order-file": build_order_file,
+    "self-check": build_self_check,
+    "self-check-answer": build_self_check_answer,
+    "bulletin": build_bulletin,
+    "drive": build_drive,
+    "task-force": build_task_force,
+    "target": build_target,
+    "annual-target": build_annual_target,
+    "trip": build_trip,
+    "lead": build_lead,
+    "leader": build_leader,
+    "meetings-register": build_register_meeting,
+    "leave": build_leave,
+    "reception": build_reception,
+    "pairing": build_pairing,
+    "visit": build_visit,
+    "visit-opinion": build_visit_opinion,
+    "appeal-file": build_appeal_file,
+    "enterprise-account": build_enterprise_account,
+    "stage-change": build_stage_change,
+    "photo": build_photo,
+    "account": build_account,
+    "channel": build_channel,
+    "delivery": build_delivery,
 }
 
 
