@@ -227,14 +227,14 @@ def _writer(base: str, job: dict, tag: str, deadline: float, tally: Tally) -> No
             headers=csrf(),
         )
         if created is not None:
-            problem = created.json()["id"]
+            problem, version = created.json()["id"], created.json()["version"]
             taken = call(
                 "problem_take",
                 "PATCH",
                 f"/api/problems/{problem}/",
                 (200,),
                 json={"status": "in_progress", "measure": f"{note} 已协调供电公司"},
-                headers=csrf(),
+                headers={**csrf(), "If-Match": f'"{version}"'},
             )
             if taken is not None and taken.json().get("status") != "in_progress":
                 tally.record("problem_take", None, (200,), f"问题 {problem} 状态未变")

@@ -32,6 +32,7 @@ REFUSALS = {
     "403": "您的角色无权使用此接口",
     "404": "记录不存在（不在您的范围内的记录同样如此）",
     "412": "此记录已被他人修改，请刷新后重试",
+    "428": "修改记录时须带上读取时的版本（If-Match 或 version）",
 }
 
 
@@ -43,6 +44,8 @@ def _refusals(path: str, method: str, operation: dict) -> list[str]:
         codes.append("404")
     if method in ("put", "patch", "delete"):
         codes.append("412")
+    if method in ("put", "patch"):
+        codes.append("428")
     return codes
 
 

@@ -4,9 +4,11 @@ Every scoped viewset includes ``VersionedViewMixin`` (through ``ScopedViewSetMix
 detail response of a versioned record carries ``ETag: "<version>"`` (a strong tag: the
 version is the record's whole state as far as writers are concerned). A write names the
 version it read either in ``If-Match`` or as ``version`` in the body; a mismatch, or a save
-that loses the race, is refused with 412 and what changed meanwhile. A write naming neither
-is accepted as before (clients written before versions existed keep working); see
-docs/operations.md.
+that loses the race, is refused with 412 and what changed meanwhile. An edit (PUT, PATCH)
+naming neither is refused with 428: a write that says nothing of what it read could undo a
+change it never saw. ``If-Match: *`` is the deliberate "whatever is there" (an import tool
+that owns the record); see docs/operations.md. Transitions (an action's POST) are guarded by
+their own locks and need no version.
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ class PreconditionFailed(APIException):
     def __init__(self, message: str, current: dict):
         super().__init__(message)
         self.current = current
+
+
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "version_required"
+    default_detail = (
+        "修改记录时请带上读取时的版本：请求头 If-Match（取详情返回的 ETag）或请求体中的 version"
+    )
+
+
+EDITS = ("PUT", "PATCH")
 
 
 def precondition_failed(exc: StaleWrite, context: dict) -> PreconditionFailed:
@@ -87,6 +100,9 @@ class VersionedViewMixin:
         obj = super().get_object()
         if self.request.method not in SAFE_METHODS and is_versioned(obj):
             expected = self.expected_versions()
+            if expected is None and self.request.method in EDITS:
+                if self.request.headers.get("If-Match", "").strip() != "*":
+                    raise PreconditionRequired()
             if expected is not None:
                 if obj.version not in expected:
                     raise StaleWrite(obj, expected[0] if expected else obj.version - 1)

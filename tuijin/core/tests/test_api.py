@@ -63,7 +63,9 @@ class TestApi:
     def test_invalid_mobile_is_a_structured_400_and_nothing_changes(self, county, client_for):
         me = county.people[Role.UNIT_STAFF]
         response = client_for(county.users[Role.UNIT_STAFF]).patch(
-            f"/api/people/{me.pk}/", {"mobile": "abc"}, content_type="application/json"
+            f"/api/people/{me.pk}/",
+            {"mobile": "abc", "version": me.version},
+            content_type="application/json",
         )
         assert response.status_code == 400
         body = response.json()

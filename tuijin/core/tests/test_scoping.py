@@ -167,7 +167,9 @@ class TestDirectoryApi:
         client = client_for(county.users[Role.UNIT_STAFF])
         me, other = county.people[Role.UNIT_STAFF], county.people["other_staff"]
         ok = client.patch(
-            f"/api/people/{me.pk}/", {"title": "新职务"}, content_type="application/json"
+            f"/api/people/{me.pk}/",
+            {"title": "新职务", "version": me.version},
+            content_type="application/json",
         )
         refused = client.patch(
             f"/api/people/{other.pk}/", {"title": "篡改"}, content_type="application/json"

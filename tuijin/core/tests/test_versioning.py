@@ -259,12 +259,21 @@ def test_a_version_in_the_body_works_like_if_match(county, project):
     assert fresh.json()["version"] == 3
 
 
-def test_a_write_without_a_precondition_is_accepted_as_before(county, project):
-    """Existing clients keep working (documented in docs/operations.md)."""
-    client = _api(county.users[Role.PROJECT_OFFICE])
-    response = client.patch(f"/api/projects/{project.pk}/", {"name": "改名"}, format="json")
-    assert response.status_code == 200
-    assert response["ETag"] == '"2"'
+@pytest.mark.parametrize("prefix", ["people", "projects", "milestones", "problems"])
+def test_an_edit_that_names_no_version_is_refused_with_428_and_changes_nothing(
+    county, project, prefix
+):
+    """A write that says nothing of what it read could undo a change it never saw."""
+    user, record, change = _writable(county, project)[prefix]
+    client = _api(user)
+    url = f"/api/{prefix}/{record.pk}/"
+    offered = client.options(url)["Allow"]
+    for method in [client.patch] + ([client.put] if "PUT" in offered else []):
+        response = method(url, change, format="json")
+        assert response.status_code == 428
+        assert response.json()["error"] == "version_required"
+        assert "If-Match" in response.json()["message"]
+    assert type(record).objects.get(pk=record.pk).version == record.version
 
 
 def test_a_malformed_version_is_a_400_and_an_unknown_tag_a_412(county, project):
