@@ -100,9 +100,9 @@ class VersionedViewMixin:
         obj = super().get_object()
         if self.request.method not in SAFE_METHODS and is_versioned(obj):
             expected = self.expected_versions()
-            if expected is None and self.request.method in EDITS:
-                if self.request.headers.get("If-Match", "").strip() != "*":
-                    raise PreconditionRequired()
+            deliberate = self.request.headers.get("If-Match", "").strip() == "*"
+            if expected is None and self.request.method in EDITS and not deliberate:
+                raise PreconditionRequired()
             if expected is not None:
                 if obj.version not in expected:
                     raise StaleWrite(obj, expected[0] if expected else obj.version - 1)
