@@ -129,4 +129,6 @@ def sign_in_name(entered: str) -> str:
     if not mobile_validator.regex.fullmatch(entered):
         return entered
     name = User.objects.filter(mobile=entered).values_list("username", flat=True).first()
+    if name is None and User.objects.filter(username=entered).exists():
+        name = entered  # an account an administrator named by a number (createsuperuser)
     return name or f"mobile-{crypto.keyed_hash(entered)[:16]}"

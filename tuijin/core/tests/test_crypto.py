@@ -184,6 +184,13 @@ def test_a_portal_account_signs_in_with_its_mobile_and_no_table_or_log_holds_it(
     for model in (User, SecurityEvent, AccessAttempt):
         dump = raw_rows(model)
         assert NUMBER not in dump and unknown not in dump, model
+    # An account an administrator named by a number still signs in by that name.
+    User.objects.create_user("13600006666", password=password)
+    client.post(reverse("logout"))
+    named = client.post(
+        reverse("login"), {"username": "13600006666", "password": password}, follow=True
+    )
+    assert named.context["user"].username == "13600006666"
 
 
 def test_dumpdata_holds_tokens_that_load_back_as_numbers(county):
