@@ -90,3 +90,51 @@ def test_enterprise_files_on_a_phone_and_reopens_an_unsatisfying_reply(
     _fits(phone_page)
     appeal.refresh_from_db()
     assert (appeal.status, appeal.rating, appeal.reopen_count) == ("accepted", "unsatisfied", 1)
+
+
+def test_an_enterprise_registers_with_its_mobile_and_signs_in_with_it(
+    transactional_db, monkeypatch, live_server, phone_page
+):
+    """A refused registration shows its message (answered 400); once the office verifies,
+    the login page takes the mobile; the account's own name is not the number."""
+    from tuijin.appeals import portal
+
+    monkeypatch.setattr("tuijin.core.demo.SEEDERS", [])
+    seed_demo()
+    township = Unit.objects.get(name="城关镇")
+    enterprise = Enterprise.objects.create(
+        region=township.region,
+        host_unit=township,
+        credit_code=make_code(4),
+        name="清溪恒远机械有限公司",
+    )
+    mobile, password = "13712345678", "Hengyuan-Jixie-2026"
+
+    phone_page.goto(f"{live_server.url}/portal/register/")
+    phone_page.get_by_label("统一社会信用代码").fill(make_code(9))  # not in the registry
+    phone_page.get_by_label("联系人姓名").fill("钱会计")
+    phone_page.get_by_label("联系人手机号").fill(mobile)
+    phone_page.get_by_label("设置密码").fill(password)
+    phone_page.get_by_label("再输一次密码").fill(password)
+    with phone_page.expect_response(lambda r: r.request.method == "POST") as posted:
+        phone_page.get_by_role("button", name="提交注册").click()
+    assert posted.value.status == 400
+    expect(phone_page.get_by_text("企业名录中没有这个统一社会信用代码")).to_be_visible()
+    _fits(phone_page)
+
+    phone_page.get_by_label("统一社会信用代码").fill(enterprise.credit_code)
+    phone_page.get_by_label("设置密码").fill(password)
+    phone_page.get_by_label("再输一次密码").fill(password)
+    phone_page.get_by_role("button", name="提交注册").click()
+    expect(phone_page.get_by_text("您的注册正在核验中")).to_be_visible()
+    account = EnterpriseAccount.objects.get(enterprise=enterprise)
+    assert account.user.username.startswith("qy") and mobile not in account.user.username
+
+    portal.account_verify(User.objects.get(username="projectoffice"), account)
+    phone_page.context.clear_cookies()
+    phone_page.goto(f"{live_server.url}/accounts/login/")
+    phone_page.get_by_label("用户名").fill(mobile)
+    phone_page.get_by_label("密码").fill(password)
+    phone_page.get_by_role("button", name="登录").click()
+    expect(phone_page.get_by_role("heading", name="我的诉求")).to_be_visible()
+    expect(phone_page.get_by_test_id("portal-new")).to_be_visible()
