@@ -4,7 +4,9 @@ SQLite keeps no statistics by itself: without ``ANALYZE`` its planner guesses th
 ``region_id IN (…)`` picks few rows and sorts a whole city's or province's requests to show
 one page, instead of reading them in order from the list's index (tens of times slower).
 PostgreSQL's autovacuum analyses on its own, but only some time after a bulk load. So the
-statistics are refreshed after ``tuijin seed`` (its last part) and every night (a sweep step).
+statistics are refreshed after ``tuijin seed`` (its last part), after ``tuijin migrate`` has
+applied migrations (SQLite drops the statistics of every table a migration rebuilds:
+``core.signals``), and every night (a sweep step).
 
 At night PostgreSQL analyses only the tables that need it: never analysed, or changed by
 more than a tenth since their last analysis (autovacuum's own rule, applied at once instead

@@ -41,6 +41,13 @@ def on_post_migrate(sender, **kwargs):
         from .accounts import ensure_roles
 
         ensure_roles()
+        if kwargs.get("plan"):  # migrations were applied (not a flush, not a no-op migrate)
+            from .planner import refresh_statistics
+
+            # SQLite rebuilds a table to alter it and drops the table's statistics with it:
+            # without them a province's request list sorted 300,000 rows (200 ms instead of
+            # 4) until the nightly sweep analysed again.
+            refresh_statistics()
 
 
 @receiver(post_save, sender=User, dispatch_uid="tuijin_disabled_user_sessions")

@@ -363,3 +363,22 @@ def test_the_nightly_sweep_refreshes_the_planner_statistics(county):
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'projects_project'")
             assert cursor.fetchone()[0] > 0
+
+
+def test_applied_migrations_leave_the_tables_analysed(county):
+    """SQLite drops a table's statistics when a migration rebuilds it; the lists would sort a
+    province's rows until the night. After migrations are applied, the statistics are back."""
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    make_projects(county, 5)
+    if connection.vendor != "sqlite":
+        pytest.skip("a rebuilt table losing its statistics is SQLite's way of altering it")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'projects_project'")
+        applied = MigrationLoader(connection).graph.leaf_nodes()[:1]
+        emit_post_migrate_signal(0, False, "default", plan=[(applied, False)])
+        cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'projects_project'")
+        assert cursor.fetchone()[0] > 0
