@@ -1,6 +1,8 @@
-"""Receivers that put sign-in events in the security log."""
+"""Receivers: sign-in events and Django admin actions into the security log, roles and planner
+statistics after migrations, a disabled account's sessions ended."""
 
 from axes.signals import user_locked_out
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate, post_save
@@ -57,7 +59,7 @@ def on_user_saved(sender, instance: User, **kwargs):
         end_sessions(instance)
 
 
-ADMIN_VERBS = {1: "新增", 2: "修改", 3: "删除"}  # django.contrib.admin's ADDITION, CHANGE, DELETION
+ADMIN_VERBS = {ADDITION: "新增", CHANGE: "修改", DELETION: "删除"}
 
 
 @receiver(post_save, sender=AdminLogEntry, dispatch_uid="tuijin_admin_action")
